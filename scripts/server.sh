@@ -1,0 +1,44 @@
+# Starting and stopping the reference backend for the other scripts; sourced, not run.
+
+SERVER_PID=""
+
+# build_server: compiles the reference backend (debug: it builds fast and argon2 is optimised
+# through the dev profile).
+build_server() {
+  step "reference backend"
+  cargo build --locked --quiet -p interceptor-server || die "the reference backend did not build"
+  SERVER_BIN="$PWD/target/debug/interceptor-server"
+}
+
+# start_server ADDR LOG [FLAGS...]: starts it in the background, its output to the file LOG
+# (- for this terminal), and waits until it answers.
+start_server() {
+  local addr=$1 log=$2
+  shift 2
+  if curl -s -o /dev/null "http://$addr/"; then
+    die "something already listens on $addr; stop it or pick another port"
+  fi
+  if [ "$log" = - ]; then
+    "$SERVER_BIN" --bind "$addr" "$@" &
+  else
+    "$SERVER_BIN" --bind "$addr" "$@" >"$log" 2>&1 &
+  fi
+  SERVER_PID=$!
+  trap stop_server EXIT
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://$addr/api/"; then
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || die "the reference backend exited at start-up"
+    sleep 0.1
+  done
+  die "the reference backend did not answer on $addr within 10 s"
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}

@@ -1,0 +1,105 @@
+//! Bearer authentication as SimpleJWT's `JWTAuthentication` does it, as an extractor
+//! whose rejection is the exact 401 SimpleJWT sends.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::db::{self, User};
+use crate::errors::ApiError;
+use crate::state::AppState;
+use crate::tokens::TokenType;
+
+/// The authenticated user, if the request carried a Bearer token. A missing header or
+/// another scheme is no credentials (`None`); a bad Bearer token is a 401 rejection.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Option<User>);
+
+impl Authenticated {
+    /// The user, or 401 "Authentication credentials were not provided." (`IsAuthenticated`).
+    pub fn require(self) -> Result<User, ApiError> {
+        self.0.ok_or(ApiError::NotAuthenticated)
+    }
+}
+
+/// Splits on ASCII whitespace like Python's `bytes.split()`.
+fn split_header(header: &[u8]) -> Vec<&[u8]> {
+    header
+        .split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'))
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+/// Whether an `Authorization` header value carries a Bearer token (for the request log).
+pub fn has_bearer(header: &[u8]) -> bool {
+    matches!(split_header(header).as_slice(), [b"Bearer", _, ..])
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            return Ok(Self(None));
+        };
+        let pieces = split_header(header.as_bytes());
+        let raw_token = match pieces.as_slice() {
+            [] => return Ok(Self(None)),
+            [scheme, ..] if *scheme != b"Bearer" => return Ok(Self(None)),
+            [_, token] => String::from_utf8_lossy(token).into_owned(),
+            _ => {
+                return Err(ApiError::AuthenticationFailed {
+                    detail: "Authorization header must contain two space-delimited values",
+                    code: "bad_authorization_header",
+                })
+            }
+        };
+
+        let token = state
+            .signer()
+            .verify(&raw_token, state.clock().now(), Some(TokenType::Access))
+            .map_err(ApiError::AccessToken)?;
+        let user_id = token.user_id().ok_or(ApiError::AuthenticationFailed {
+            detail: "Token contained no recognizable user identification",
+            code: "token_not_valid",
+        })?;
+        let user = match user_id {
+            Some(id) => {
+                state
+                    .db()
+                    .call(move |conn| db::user_by_id(conn, id))
+                    .await?
+            }
+            None => None,
+        };
+        let user = user.ok_or(ApiError::AuthenticationFailed {
+            detail: "User not found",
+            code: "user_not_found",
+        })?;
+        if !user.is_active {
+            return Err(ApiError::AuthenticationFailed {
+                detail: "User is inactive",
+                code: "user_inactive",
+            });
+        }
+        Ok(Self(Some(user)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_detection() {
+        assert!(has_bearer(b"Bearer abc"));
+        assert!(has_bearer(b"  Bearer\tabc "));
+        assert!(!has_bearer(b"Bearer"));
+        assert!(!has_bearer(b"bearer abc"));
+        assert!(!has_bearer(b"Basic abc"));
+        assert!(!has_bearer(b""));
+    }
+}

@@ -1,0 +1,211 @@
+//! Server settings: what the command line and environment decide, and the token
+//! settings that the test hooks may change while the server runs.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The token lifetimes and rotation rules (SimpleJWT's `SIMPLE_JWT` settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// `ACCESS_TOKEN_LIFETIME`, 5 minutes by default.
+    pub access_ttl: Duration,
+    /// `REFRESH_TOKEN_LIFETIME`, 1 day by default.
+    pub refresh_ttl: Duration,
+    /// `ROTATE_REFRESH_TOKENS`: a refresh also returns a new refresh token.
+    pub rotate_refresh_tokens: bool,
+    /// `BLACKLIST_AFTER_ROTATION`: a rotated refresh token stops working.
+    pub blacklist_after_rotation: bool,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::from_secs(5 * 60),
+            refresh_ttl: Duration::from_secs(24 * 60 * 60),
+            rotate_refresh_tokens: false,
+            blacklist_after_rotation: false,
+        }
+    }
+}
+
+/// [`TokenSettings`] as the test hooks show them: durations in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSettingsJson {
+    pub access_ttl_ms: u64,
+    pub refresh_ttl_ms: u64,
+    pub rotate_refresh_tokens: bool,
+    pub blacklist_after_rotation: bool,
+}
+
+impl From<TokenSettings> for TokenSettingsJson {
+    fn from(settings: TokenSettings) -> Self {
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Self {
+            access_ttl_ms: millis(settings.access_ttl),
+            refresh_ttl_ms: millis(settings.refresh_ttl),
+            rotate_refresh_tokens: settings.rotate_refresh_tokens,
+            blacklist_after_rotation: settings.blacklist_after_rotation,
+        }
+    }
+}
+
+/// Which browser origins may call the API (django-cors-headers' `CORS_ALLOWED_ORIGINS`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsPolicy {
+    any: bool,
+    origins: Vec<String>,
+}
+
+impl CorsPolicy {
+    /// Builds the policy from `--cors-origin` values; `*` allows every origin.
+    pub fn new<I, S>(origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut policy = Self::default();
+        for origin in origins {
+            let origin = origin.into();
+            let origin = origin.trim().trim_end_matches('/');
+            if origin == "*" {
+                policy.any = true;
+            } else if !origin.is_empty() {
+                policy.origins.push(origin.to_owned());
+            }
+        }
+        policy
+    }
+
+    /// Whether a request's `Origin` header value is allowed.
+    pub fn allows(&self, origin: &str) -> bool {
+        self.any || self.origins.iter().any(|allowed| allowed == origin)
+    }
+}
+
+/// Everything the server needs besides its database and clock.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Token lifetimes and rotation at start-up.
+    pub tokens: TokenSettings,
+    /// Allowed CORS origins.
+    pub cors: CorsPolicy,
+    /// A built single-page app to serve next to the API.
+    pub static_dir: Option<PathBuf>,
+    /// Whether the `/__test__/` routes exist.
+    pub test_hooks: bool,
+    /// The password given to the `demo` user when it is first created.
+    pub demo_password: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            tokens: TokenSettings::default(),
+            cors: CorsPolicy::default(),
+            static_dir: None,
+            test_hooks: false,
+            demo_password: DEFAULT_DEMO_PASSWORD.to_owned(),
+        }
+    }
+}
+
+/// The demo user's password unless `--demo-password` says otherwise.
+pub const DEFAULT_DEMO_PASSWORD: &str = "demo-password";
+
+/// How the request log and other logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            other => Err(format!(
+                "unknown log format {other:?} (expected text or json)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Text => "text",
+            Self::Json => "json",
+        })
+    }
+}
+
+/// A duration that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid duration {input:?}: expected a number with a unit, like 500ms, 2s, 5m, 1h or 1d")]
+pub struct DurationError {
+    input: String,
+}
+
+/// Parses `500ms`, `2s`, `5m`, `1h`, `1d` (a bare number means seconds).
+pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
+    let err = || DurationError {
+        input: input.to_owned(),
+    };
+    let s = input.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let number: u64 = number.parse().map_err(|_| err())?;
+    let millis_per_unit: u64 = match unit.trim() {
+        "ms" => 1,
+        "" | "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(err()),
+    };
+    number
+        .checked_mul(millis_per_unit)
+        .map(Duration::from_millis)
+        .ok_or_else(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_unit() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in ["", "ms", "5x", "-5s", "1.5s", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cors_policy_matches_exactly_or_any() {
+        let policy = CorsPolicy::new(["http://localhost:8080/"]);
+        assert!(policy.allows("http://localhost:8080"));
+        assert!(!policy.allows("http://localhost:8081"));
+        assert!(CorsPolicy::new(["*"]).allows("https://example.com"));
+        assert!(!CorsPolicy::default().allows("https://example.com"));
+    }
+}

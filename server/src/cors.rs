@@ -1,0 +1,108 @@
+//! CORS the way django-cors-headers answers it.
+//!
+//! A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered 200 with an
+//! empty body before any view runs, whatever the origin. Every response gets
+//! `Vary: origin`; only allowed origins get `Access-Control-Allow-Origin` (the request's
+//! own origin, also under `*`), and `OPTIONS` responses also get the allowed headers,
+//! methods and max age.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, CONTENT_LENGTH, ORIGIN, VARY,
+};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::state::AppState;
+
+/// `CORS_ALLOW_HEADERS` default.
+pub const ALLOW_HEADERS: &str =
+    "accept, authorization, content-type, user-agent, x-csrftoken, x-requested-with";
+/// `CORS_ALLOW_METHODS` default.
+pub const ALLOW_METHODS: &str = "DELETE, GET, OPTIONS, PATCH, POST, PUT";
+/// `CORS_PREFLIGHT_MAX_AGE` default.
+pub const MAX_AGE: &str = "86400";
+
+/// Whether a request is a CORS preflight.
+pub fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
+    method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// The CORS middleware.
+pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = request.headers().get(ORIGIN).cloned();
+    let is_options = request.method() == Method::OPTIONS;
+    let mut response = if is_preflight(request.method(), request.headers()) {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::OK;
+        response
+            .headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        response
+    } else {
+        next.run(request).await
+    };
+
+    patch_vary(response.headers_mut(), "origin");
+    let allowed = origin.filter(|origin| origin.to_str().is_ok_and(|o| state.cors().allows(o)));
+    if let Some(origin) = allowed {
+        let headers = response.headers_mut();
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        if is_options {
+            headers.insert(
+                ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static(ALLOW_HEADERS),
+            );
+            headers.insert(
+                ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static(ALLOW_METHODS),
+            );
+            headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
+        }
+    }
+    response
+}
+
+/// Django's `patch_vary_headers`: append `field` unless already listed (or `*`).
+pub fn patch_vary(headers: &mut HeaderMap, field: &str) {
+    let existing: Vec<String> = headers
+        .get_all(VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if existing
+        .iter()
+        .any(|v| v == "*" || v.eq_ignore_ascii_case(field))
+    {
+        return;
+    }
+    let mut all = existing;
+    all.push(field.to_owned());
+    if let Ok(value) = HeaderValue::from_str(&all.join(", ")) {
+        headers.insert(VARY, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_is_appended_once() {
+        let mut headers = HeaderMap::new();
+        patch_vary(&mut headers, "origin");
+        assert_eq!(headers[VARY], "origin");
+        patch_vary(&mut headers, "Origin");
+        assert_eq!(headers[VARY], "origin");
+        let mut headers = HeaderMap::new();
+        headers.insert(VARY, HeaderValue::from_static("Accept"));
+        patch_vary(&mut headers, "origin");
+        assert_eq!(headers[VARY], "Accept, origin");
+    }
+}

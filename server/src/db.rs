@@ -1,0 +1,363 @@
+//! The embedded SQLite store: users, the signing secret, issued refresh tokens and the
+//! blacklist (SimpleJWT's `OutstandingToken` and `BlacklistedToken`).
+//!
+//! One connection behind a mutex; every call runs on the blocking pool, so a slow disk
+//! never stalls the async runtime. Each call holds the lock for its whole closure, which
+//! is what makes a check-then-insert atomic.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// What can go wrong in the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("a previous database call panicked while holding the connection")]
+    Poisoned,
+    #[error("database task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("could not generate the signing secret: {0}")]
+    Random(String),
+}
+
+/// The `--db` value that selects a private in-memory database.
+pub const IN_MEMORY: &str = ":memory:";
+
+/// Length in bytes of the HS256 signing secret generated on first start.
+const SECRET_LEN: usize = 64;
+
+/// A user row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub is_active: bool,
+}
+
+/// A shared handle to the database.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path`, or an in-memory one for
+    /// [`IN_MEMORY`], and brings its schema up to date.
+    pub fn open(path: &str) -> Result<Self, DbError> {
+        let conn = if path == IN_MEMORY {
+            Connection::open_in_memory()?
+        } else {
+            Connection::open(path)?
+        };
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with exclusive access to the connection on the blocking pool.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, DbError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| DbError::Poisoned)?;
+            f(&mut guard)
+        })
+        .await?
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    username      TEXT NOT NULL UNIQUE,
+    email         TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    is_active     INTEGER NOT NULL DEFAULT 1,
+    date_joined   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outstanding_tokens (
+    jti        TEXT PRIMARY KEY,
+    user_id    INTEGER,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blacklisted_tokens (
+    jti            TEXT PRIMARY KEY,
+    expires_at     INTEGER NOT NULL,
+    blacklisted_at INTEGER NOT NULL
+);
+";
+
+/// Returns the signing secret, generating and storing a random one on first use.
+pub fn signing_secret(conn: &mut Connection) -> Result<Vec<u8>, DbError> {
+    let tx = conn.transaction()?;
+    let existing: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'signing_secret'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let secret = match existing {
+        Some(secret) if !secret.is_empty() => secret,
+        _ => {
+            let mut secret = vec![0u8; SECRET_LEN];
+            getrandom::fill(&mut secret).map_err(|e| DbError::Random(e.to_string()))?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('signing_secret', ?1)",
+                params![secret],
+            )?;
+            secret
+        }
+    };
+    tx.commit()?;
+    Ok(secret)
+}
+
+fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        email: row.get(2)?,
+        password_hash: row.get(3)?,
+        is_active: row.get(4)?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, username, email, password_hash, is_active";
+
+/// Looks a user up by exact (case-sensitive) username.
+pub fn user_by_username(conn: &Connection, username: &str) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1");
+    Ok(conn
+        .query_row(&sql, params![username], user_from_row)
+        .optional()?)
+}
+
+/// Looks a user up by id.
+pub fn user_by_id(conn: &Connection, id: i64) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
+    Ok(conn
+        .query_row(&sql, params![id], user_from_row)
+        .optional()?)
+}
+
+/// Whether a username is taken.
+pub fn username_exists(conn: &Connection, username: &str) -> Result<bool, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM users WHERE username = ?1",
+            params![username],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// A new user to insert.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Forces the id (used for the demo user, id 1); `None` takes the next one.
+    pub id: Option<i64>,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub date_joined: i64,
+}
+
+/// Inserts a user; `Ok(None)` when the username (or forced id) is already taken.
+pub fn insert_user(conn: &Connection, user: &NewUser) -> Result<Option<User>, DbError> {
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO users (id, username, email, password_hash, is_active, date_joined)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+        params![
+            user.id,
+            user.username,
+            user.email,
+            user.password_hash,
+            user.date_joined
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    user_by_id(conn, conn.last_insert_rowid())
+}
+
+/// Sets a user's email; the updated user, or `None` if the id is gone.
+pub fn update_email(conn: &Connection, id: i64, email: &str) -> Result<Option<User>, DbError> {
+    conn.execute(
+        "UPDATE users SET email = ?1 WHERE id = ?2",
+        params![email, id],
+    )?;
+    user_by_id(conn, id)
+}
+
+/// Replaces a user's password hash; `false` if the id is gone.
+pub fn set_password_hash(conn: &Connection, id: i64, password_hash: &str) -> Result<bool, DbError> {
+    let updated = conn.execute(
+        "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+        params![password_hash, id],
+    )?;
+    Ok(updated == 1)
+}
+
+/// Records an issued refresh token (SimpleJWT's `OutstandingToken`).
+pub fn outstand(
+    conn: &Connection,
+    jti: &str,
+    user_id: Option<i64>,
+    created_at: i64,
+    expires_at: i64,
+) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO outstanding_tokens (jti, user_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![jti, user_id, created_at, expires_at],
+    )?;
+    Ok(())
+}
+
+/// Whether a jti is on the blacklist.
+pub fn is_blacklisted(conn: &Connection, jti: &str) -> Result<bool, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM blacklisted_tokens WHERE jti = ?1",
+            params![jti],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// A refresh token to blacklist.
+#[derive(Debug, Clone)]
+pub struct BlacklistEntry {
+    pub jti: String,
+    pub user_id: Option<i64>,
+    pub expires_at: i64,
+    pub now: i64,
+}
+
+/// Blacklists a token in one statement: `Ok(false)` if it already was, so of several
+/// concurrent callers exactly one gets `Ok(true)`.
+pub fn blacklist(conn: &Connection, entry: &BlacklistEntry) -> Result<bool, DbError> {
+    outstand(conn, &entry.jti, entry.user_id, entry.now, entry.expires_at)?;
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO blacklisted_tokens (jti, expires_at, blacklisted_at)
+         VALUES (?1, ?2, ?3)",
+        params![entry.jti, entry.expires_at, entry.now],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Deletes token records that expired before `now` (SimpleJWT's `flushexpiredtokens`).
+pub fn purge_expired(conn: &Connection, now: i64) -> Result<(), DbError> {
+    conn.execute(
+        "DELETE FROM outstanding_tokens WHERE expires_at < ?1",
+        params![now],
+    )?;
+    conn.execute(
+        "DELETE FROM blacklisted_tokens WHERE expires_at < ?1",
+        params![now],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().expect("in-memory db");
+        conn.execute_batch(SCHEMA).expect("schema");
+        conn
+    }
+
+    #[test]
+    fn secret_is_generated_once() {
+        let mut conn = db();
+        let first = signing_secret(&mut conn).expect("secret");
+        assert_eq!(first.len(), SECRET_LEN);
+        assert_eq!(signing_secret(&mut conn).expect("secret"), first);
+    }
+
+    #[test]
+    fn blacklisting_twice_reports_the_second() {
+        let conn = db();
+        let entry = BlacklistEntry {
+            jti: "abc".into(),
+            user_id: Some(1),
+            expires_at: 10,
+            now: 1,
+        };
+        assert!(!is_blacklisted(&conn, "abc").expect("query"));
+        assert!(blacklist(&conn, &entry).expect("insert"));
+        assert!(!blacklist(&conn, &entry).expect("insert"));
+        assert!(is_blacklisted(&conn, "abc").expect("query"));
+        purge_expired(&conn, 11).expect("purge");
+        assert!(!is_blacklisted(&conn, "abc").expect("query"));
+    }
+
+    #[test]
+    fn duplicate_username_is_not_inserted() {
+        let conn = db();
+        let new = NewUser {
+            id: None,
+            username: "alice".into(),
+            email: String::new(),
+            password_hash: "x".into(),
+            date_joined: 0,
+        };
+        let alice = insert_user(&conn, &new).expect("insert").expect("created");
+        assert_eq!(alice.username, "alice");
+        assert!(insert_user(&conn, &new).expect("insert").is_none());
+        assert!(username_exists(&conn, "alice").expect("query"));
+        assert!(!username_exists(&conn, "Alice").expect("query"));
+    }
+
+    #[test]
+    fn email_and_password_updates_persist() {
+        let conn = db();
+        let new = NewUser {
+            id: None,
+            username: "carol".into(),
+            email: String::new(),
+            password_hash: "old".into(),
+            date_joined: 0,
+        };
+        let carol = insert_user(&conn, &new).expect("insert").expect("created");
+        let updated = update_email(&conn, carol.id, "c@example.com")
+            .expect("update")
+            .expect("user");
+        assert_eq!(updated.email, "c@example.com");
+        assert!(set_password_hash(&conn, carol.id, "new").expect("update"));
+        let reread = user_by_id(&conn, carol.id).expect("query").expect("user");
+        assert_eq!(reread.email, "c@example.com");
+        assert_eq!(reread.password_hash, "new");
+        assert!(update_email(&conn, 999, "x@example.com")
+            .expect("update")
+            .is_none());
+        assert!(!set_password_hash(&conn, 999, "x").expect("update"));
+    }
+}

@@ -1,0 +1,251 @@
+//! SimpleJWT's token views: create (login), refresh, verify, blacklist (logout).
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use super::View;
+use crate::clock::unix_seconds;
+use crate::db::{self, BlacklistEntry};
+use crate::errors::{ApiError, FieldErrors};
+use crate::input::{CharField, Payload};
+use crate::state::AppState;
+use crate::tokens::{Claims, TokenError, TokenType, VerifiedToken};
+
+pub const CREATE: View = View {
+    name: "Token Obtain Pair",
+    description: "Takes a set of user credentials and returns an access and refresh JSON web token pair to prove the authentication of those credentials.",
+    allow: "POST, OPTIONS",
+};
+pub const REFRESH: View = View {
+    name: "Token Refresh",
+    description: "Takes a refresh type JSON web token and returns an access type JSON web token if the refresh token is valid.",
+    allow: "POST, OPTIONS",
+};
+pub const VERIFY: View = View {
+    name: "Token Verify",
+    description: "Takes a token and indicates if it is valid.  This view provides no information about a token's fitness for a particular use.",
+    allow: "POST, OPTIONS",
+};
+pub const BLACKLIST: View = View {
+    name: "Token Blacklist",
+    description: "Takes a token and blacklists it. Must be used with the `rest_framework_simplejwt.token_blacklist` app installed.",
+    allow: "POST, OPTIONS",
+};
+
+#[derive(Serialize)]
+struct Pair {
+    refresh: String,
+    access: String,
+}
+
+#[derive(Serialize)]
+struct Access {
+    access: String,
+}
+
+#[derive(Serialize)]
+struct Rotated {
+    access: String,
+    refresh: String,
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+/// `POST jwt/create/`: `{"username","password"}` → `{"refresh","access"}`.
+pub async fn create(
+    State(state): State<AppState>,
+    Payload(input): Payload,
+) -> Result<Response, ApiError> {
+    let fields = input.fields()?;
+    let mut errors = FieldErrors::new();
+    let username = CharField::REQUIRED.take(&fields, "username", &mut errors);
+    let password = CharField::REQUIRED.take(&fields, "password", &mut errors);
+    errors.into_result()?;
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(ApiError::NoActiveAccount);
+    };
+
+    let user = state
+        .db()
+        .call(move |conn| db::user_by_username(conn, &username))
+        .await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = state.passwords().verify(password, hash).await?;
+    let user = match user {
+        Some(user) if matches && user.is_active => user,
+        _ => return Err(ApiError::NoActiveAccount),
+    };
+
+    let settings = state.token_settings();
+    let now = state.clock().now();
+    let user_id = user.id.to_string();
+    let refresh = Claims::new(TokenType::Refresh, &user_id, now, settings.refresh_ttl);
+    let access = Claims::new(TokenType::Access, &user_id, now, settings.access_ttl);
+    let (jti, created, expires) = (refresh.jti.clone(), refresh.iat, refresh.exp);
+    state
+        .db()
+        .call(move |conn| db::outstand(conn, &jti, Some(user.id), created, expires))
+        .await?;
+    Ok(Json(Pair {
+        refresh: state.signer().encode(&refresh),
+        access: state.signer().encode(&access),
+    })
+    .into_response())
+}
+
+/// Reads the one required token field of refresh, verify and blacklist.
+fn token_field(input: &crate::input::Input, name: &str) -> Result<String, ApiError> {
+    let fields = input.fields()?;
+    let mut errors = FieldErrors::new();
+    let value = CharField::REQUIRED.take(&fields, name, &mut errors);
+    errors.into_result()?;
+    value.ok_or(ApiError::Validation(FieldErrors::single(
+        name,
+        crate::input::REQUIRED,
+    )))
+}
+
+/// `RefreshToken(raw)`: verify, then refuse a blacklisted jti.
+async fn verify_refresh(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiError> {
+    let token = state
+        .signer()
+        .verify(raw, state.clock().now(), Some(TokenType::Refresh))
+        .map_err(ApiError::Token)?;
+    let jti = token.jti();
+    if state
+        .db()
+        .call(move |conn| db::is_blacklisted(conn, &jti))
+        .await?
+    {
+        return Err(ApiError::Token(TokenError::Blacklisted));
+    }
+    Ok(token)
+}
+
+/// `POST jwt/refresh/`: `{"refresh"}` → `{"access"}`, or `{"access","refresh"}` with
+/// rotation. With blacklist-after-rotation the old token is blacklisted atomically, so
+/// of several concurrent refreshes with one token exactly one succeeds.
+pub async fn refresh(
+    State(state): State<AppState>,
+    Payload(input): Payload,
+) -> Result<Response, ApiError> {
+    let raw = token_field(&input, "refresh")?;
+    let token = verify_refresh(&state, &raw).await?;
+    let settings = state.token_settings();
+
+    let user = match token.user_id() {
+        Some(Some(id)) => {
+            state
+                .db()
+                .call(move |conn| db::user_by_id(conn, id))
+                .await?
+        }
+        _ => None,
+    };
+    if user.as_ref().is_some_and(|user| !user.is_active) {
+        return Err(ApiError::NoActiveAccountForToken);
+    }
+
+    let now = state.clock().now();
+    let user_id_text = token.user_id_text().unwrap_or_default();
+    let access = Claims::new(TokenType::Access, &user_id_text, now, settings.access_ttl);
+    let access = state.signer().encode(&access);
+    if !settings.rotate_refresh_tokens {
+        return Ok(Json(Access { access }).into_response());
+    }
+
+    // The rotated token's user must exist (SimpleJWT looks it up to record it).
+    let user = user.ok_or(ApiError::AuthenticationFailed {
+        detail: "User not found",
+        code: "user_not_found",
+    })?;
+    let rotated = Claims::new(TokenType::Refresh, &user_id_text, now, settings.refresh_ttl);
+    let old = BlacklistEntry {
+        jti: token.jti(),
+        user_id: Some(user.id),
+        expires_at: token.exp(),
+        now: unix_seconds(now),
+    };
+    let blacklist_old = settings.blacklist_after_rotation;
+    let (jti, created, expires) = (rotated.jti.clone(), rotated.iat, rotated.exp);
+    let rotated_ok = state
+        .db()
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            if blacklist_old && !db::blacklist(&tx, &old)? {
+                return Ok(false);
+            }
+            db::outstand(&tx, &jti, Some(user.id), created, expires)?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await?;
+    if !rotated_ok {
+        return Err(ApiError::Token(TokenError::Blacklisted));
+    }
+    Ok(Json(Rotated {
+        access,
+        refresh: state.signer().encode(&rotated),
+    })
+    .into_response())
+}
+
+/// `POST jwt/verify/`: `{"token"}` of either type → `{}`.
+pub async fn verify(
+    State(state): State<AppState>,
+    Payload(input): Payload,
+) -> Result<Response, ApiError> {
+    let raw = token_field(&input, "token")?;
+    let token = state
+        .signer()
+        .verify(&raw, state.clock().now(), None)
+        .map_err(ApiError::Token)?;
+    if state.token_settings().blacklist_after_rotation {
+        // SimpleJWT raises a plain ValidationError here, hence 400, not 401.
+        let jti = token.jti();
+        if state
+            .db()
+            .call(move |conn| db::is_blacklisted(conn, &jti))
+            .await?
+        {
+            return Err(ApiError::Validation(FieldErrors::single(
+                "non_field_errors",
+                "Token is blacklisted",
+            )));
+        }
+    }
+    Ok(Json(Empty {}).into_response())
+}
+
+/// `POST jwt/blacklist/`: `{"refresh"}` → `{}`; the token stops working.
+pub async fn blacklist(
+    State(state): State<AppState>,
+    Payload(input): Payload,
+) -> Result<Response, ApiError> {
+    let raw = token_field(&input, "refresh")?;
+    let token = verify_refresh(&state, &raw).await?;
+    let entry = BlacklistEntry {
+        jti: token.jti(),
+        user_id: token.user_id().flatten(),
+        expires_at: token.exp(),
+        now: unix_seconds(state.clock().now()),
+    };
+    let inserted = state
+        .db()
+        .call(move |conn| {
+            // A user id that names no user is stored as NULL, as SimpleJWT does.
+            let user_id = match entry.user_id {
+                Some(id) => db::user_by_id(conn, id)?.map(|u| u.id),
+                None => None,
+            };
+            db::blacklist(conn, &BlacklistEntry { user_id, ..entry })
+        })
+        .await?;
+    if !inserted {
+        return Err(ApiError::Token(TokenError::Blacklisted));
+    }
+    Ok(Json(Empty {}).into_response())
+}

@@ -1,0 +1,173 @@
+//! The `/api/` routes and what answers everything else: trailing-slash redirects,
+//! JSON 404s and, with `--static-dir`, the single-page app.
+
+pub mod jwt;
+pub mod users;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{ALLOW, LOCATION, VARY};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::map_response;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Json, Router};
+use serde::Serialize;
+use tower::ServiceExt as _;
+
+use crate::errors::ApiError;
+use crate::state::AppState;
+
+pub const JWT_CREATE: &str = "/api/v1/auth/jwt/create/";
+pub const JWT_REFRESH: &str = "/api/v1/auth/jwt/refresh/";
+pub const JWT_VERIFY: &str = "/api/v1/auth/jwt/verify/";
+pub const JWT_BLACKLIST: &str = "/api/v1/auth/jwt/blacklist/";
+pub const USERS: &str = "/api/v1/auth/users/";
+pub const USERS_ME: &str = "/api/v1/auth/users/me/";
+pub const USERS_SET_PASSWORD: &str = "/api/v1/auth/users/set_password/";
+
+/// Every API path; an unslashed one is redirected here.
+pub const API_PATHS: [&str; 7] = [
+    JWT_CREATE,
+    JWT_REFRESH,
+    JWT_VERIFY,
+    JWT_BLACKLIST,
+    USERS,
+    USERS_ME,
+    USERS_SET_PASSWORD,
+];
+
+/// What DRF's `OPTIONS` (metadata) response and `Allow` header say about a view.
+#[derive(Debug, Clone, Copy)]
+pub struct View {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The `Allow` header, in DRF's order.
+    pub allow: &'static str,
+}
+
+#[derive(Serialize)]
+struct Metadata {
+    name: &'static str,
+    description: &'static str,
+    renders: [&'static str; 1],
+    parses: [&'static str; 2],
+}
+
+impl View {
+    /// DRF's `SimpleMetadata` for an `OPTIONS` request (without the `actions` form).
+    pub fn metadata(self) -> Response {
+        Json(Metadata {
+            name: self.name,
+            description: self.description,
+            renders: ["application/json"],
+            parses: ["application/json", "application/x-www-form-urlencoded"],
+        })
+        .into_response()
+    }
+
+    /// What a method the view has no handler for gets: metadata for `OPTIONS`, else 405.
+    pub fn other_method(self, method: &Method) -> Response {
+        if method == Method::OPTIONS {
+            self.metadata()
+        } else {
+            ApiError::MethodNotAllowed {
+                method: method.to_string(),
+                allow: self.allow,
+            }
+            .into_response()
+        }
+    }
+
+    /// Wraps a view's routes with the headers DRF adds to every view response:
+    /// `Allow` and `Vary: Accept`.
+    pub fn wrap(self, router: MethodRouter<AppState>) -> MethodRouter<AppState> {
+        let allow = self.allow;
+        router.layer(map_response(move |mut response: Response| async move {
+            let headers = response.headers_mut();
+            headers.insert(ALLOW, HeaderValue::from_static(allow));
+            headers.insert(VARY, HeaderValue::from_static("Accept"));
+            response
+        }))
+    }
+}
+
+/// A POST-only SimpleJWT view (`authentication_classes = ()`).
+fn jwt_view<H, T>(view: View, handler: H) -> MethodRouter<AppState>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    view.wrap(
+        post(handler).fallback(move |method: Method| async move { view.other_method(&method) }),
+    )
+}
+
+/// The API router (paths include `/api/`).
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route(JWT_CREATE, jwt_view(jwt::CREATE, jwt::create))
+        .route(JWT_REFRESH, jwt_view(jwt::REFRESH, jwt::refresh))
+        .route(JWT_VERIFY, jwt_view(jwt::VERIFY, jwt::verify))
+        .route(JWT_BLACKLIST, jwt_view(jwt::BLACKLIST, jwt::blacklist))
+        .route(
+            USERS,
+            users::LIST.wrap(
+                get(users::list)
+                    .post(users::register)
+                    .fallback(users::list_other_method),
+            ),
+        )
+        .route(
+            USERS_ME,
+            users::ME.wrap(
+                get(users::me)
+                    .put(users::update_me)
+                    .patch(users::update_me)
+                    .fallback(users::me_other_method),
+            ),
+        )
+        .route(
+            USERS_SET_PASSWORD,
+            users::SET_PASSWORD
+                .wrap(post(users::set_password).fallback(users::set_password_other_method)),
+        )
+}
+
+/// Everything no route matched: a 301 to the slashed API path, a JSON 404 under
+/// `/api/`, else the single-page app (or a JSON 404 without one).
+pub async fn fallback(State(state): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        if !path.ends_with('/') {
+            let slashed = format!("{path}/");
+            if API_PATHS.contains(&slashed.as_str()) {
+                let location = match request.uri().query() {
+                    Some(query) => format!("{slashed}?{query}"),
+                    None => slashed,
+                };
+                return redirect(&location);
+            }
+        }
+        return ApiError::NotFound.into_response();
+    }
+    match state.static_files() {
+        Some(files) => match files.clone().oneshot(request).await {
+            Ok(response) => response.map(Body::new),
+            Err(never) => match never {},
+        },
+        None => ApiError::NotFound.into_response(),
+    }
+}
+
+/// Django's `HttpResponsePermanentRedirect`: 301, `Location`, empty body.
+fn redirect(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+            response.headers_mut().insert(LOCATION, value);
+            response
+        }
+        Err(_) => ApiError::NotFound.into_response(),
+    }
+}
