@@ -1,0 +1,434 @@
+//! The interceptor: every API call goes through [`ApiClient`].
+//!
+//! It adds `Authorization: Bearer <access>` to requests under the API base, and on a 401 whose
+//! body says `token_not_valid` it refreshes the access token and sends the same request again,
+//! once. All requests that meet an expired token share one refresh. A refused refresh ends the
+//! session; a network failure does not.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::base::ApiBase;
+use super::error::{is_token_not_valid, ApiError, ApiResult};
+use super::lock::with_lock;
+use super::transport::{ApiResponse, Exchange, HttpMethod};
+use crate::auth::{AuthStore, SessionEnd, Tokens, User};
+use crate::clock::now_ms;
+
+/// The API paths, relative to the base. The defaults are djoser + SimpleJWT's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub token_create: String,
+    pub token_refresh: String,
+    pub token_verify: String,
+    pub token_blacklist: String,
+    pub users: String,
+    pub me: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Self {
+            token_create: "v1/auth/jwt/create/".into(),
+            token_refresh: "v1/auth/jwt/refresh/".into(),
+            token_verify: "v1/auth/jwt/verify/".into(),
+            token_blacklist: "v1/auth/jwt/blacklist/".into(),
+            users: "v1/auth/users/".into(),
+            me: "v1/auth/users/me/".into(),
+        }
+    }
+}
+
+impl Endpoints {
+    /// The token endpoints authenticate by their body: they never get a Bearer header, and a 401
+    /// from them is an answer, not a reason to refresh.
+    fn is_token_endpoint(&self, relative: &str) -> bool {
+        [
+            &self.token_create,
+            &self.token_refresh,
+            &self.token_verify,
+            &self.token_blacklist,
+        ]
+        .iter()
+        .any(|endpoint| endpoint.as_str() == relative)
+    }
+}
+
+/// A request the client can send twice: method, path, headers and body bytes are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRequest {
+    method: HttpMethod,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    skip_auth: bool,
+}
+
+impl ApiRequest {
+    /// A request to `path`, relative to the API base (or an absolute URL).
+    pub fn new(method: HttpMethod, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            headers: Vec::new(),
+            body: None,
+            skip_auth: false,
+        }
+    }
+
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(HttpMethod::Get, path)
+    }
+
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(HttpMethod::Post, path)
+    }
+
+    pub fn patch(path: impl Into<String>) -> Self {
+        Self::new(HttpMethod::Patch, path)
+    }
+
+    /// A JSON body; sent again byte for byte on a retry.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> ApiResult<Self> {
+        self.body = Some(serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?);
+        Ok(self)
+    }
+
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends without a Bearer token and never refreshes (registration, public endpoints).
+    pub fn skip_auth(mut self) -> Self {
+        self.skip_auth = true;
+        self
+    }
+
+    pub fn method(&self) -> HttpMethod {
+        self.method
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// Settings for the client.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub base: ApiBase,
+    pub endpoints: Endpoints,
+    /// How long one exchange may take before it is abandoned.
+    pub timeout_ms: u32,
+    /// How long before the access token expires it is refreshed, ms; `None` for the default,
+    /// 30 s or a tenth of the token's lifetime, whichever is less.
+    pub refresh_lead_ms: Option<f64>,
+}
+
+/// The name of the cross-tab lock that refreshes take.
+const REFRESH_LOCK: &str = "interceptor-app.refresh";
+
+type RefreshFlight = Shared<LocalBoxFuture<'static, ApiResult<String>>>;
+
+struct ClientState {
+    config: ClientConfig,
+    /// The refresh under way, shared by every request that needs it.
+    refresh_flight: RefCell<Option<RefreshFlight>>,
+}
+
+/// The HTTP client every API call goes through. `Copy`; lives in context.
+#[derive(Clone, Copy)]
+pub struct ApiClient {
+    store: AuthStore,
+    state: StoredValue<Rc<ClientState>, LocalStorage>,
+}
+
+#[derive(Serialize)]
+struct Credentials<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+#[derive(Deserialize)]
+struct TokenPair {
+    access: String,
+    refresh: String,
+}
+
+#[derive(Serialize)]
+struct RefreshBody<'a> {
+    refresh: &'a str,
+}
+
+#[derive(Deserialize)]
+struct RefreshAnswer {
+    access: String,
+    /// Present when the server rotates refresh tokens.
+    #[serde(default)]
+    refresh: Option<String>,
+}
+
+/// What registration sends (djoser `POST users/`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl ApiClient {
+    pub fn new(store: AuthStore, config: ClientConfig) -> Self {
+        let state = Rc::new(ClientState {
+            config,
+            refresh_flight: RefCell::new(None),
+        });
+        Self {
+            store,
+            state: StoredValue::new_local(state),
+        }
+    }
+
+    fn state(&self) -> Rc<ClientState> {
+        self.state.get_value()
+    }
+
+    /// The API base this client sends to.
+    pub fn base(&self) -> ApiBase {
+        self.state().config.base.clone()
+    }
+
+    /// The store this client reads tokens from and writes refreshes to.
+    pub fn store(&self) -> AuthStore {
+        self.store
+    }
+
+    /// Sends `request` and returns whatever status came back. `Err` only when no usable answer
+    /// came: network failure, timeout, or a session that ended during a refresh.
+    pub async fn send(&self, request: &ApiRequest) -> ApiResult<ApiResponse> {
+        let state = self.state();
+        let config = &state.config;
+        let url = config.base.resolve(&request.path);
+        let relative = config.base.relative(&url);
+        let wants_bearer = !request.skip_auth
+            && relative.is_some_and(|path| !config.endpoints.is_token_endpoint(path));
+        let exchange = |bearer| Exchange {
+            method: request.method,
+            url: &url,
+            headers: &request.headers,
+            body: request.body.as_deref(),
+            bearer,
+            timeout_ms: config.timeout_ms,
+        };
+        if !wants_bearer {
+            return exchange(None).send().await;
+        }
+
+        let sent = self.access_token_for_request().await?;
+        let response = exchange(sent.as_deref()).send().await?;
+        let Some(sent) = sent.as_deref() else {
+            return Ok(response);
+        };
+        if response.status != 401 || !is_token_not_valid(&response.body) {
+            return Ok(response);
+        }
+        // Another request may have refreshed while this one was out: use its token.
+        let fresh = match self.store.access_token_untracked() {
+            Some(current) if current != sent => current,
+            _ => self.refresh_replacing(Some(sent.to_owned())).await?,
+        };
+        // Once: whatever this answer is, it goes back to the caller.
+        exchange(Some(&fresh)).send().await
+    }
+
+    /// Sends and decodes a 2xx body as `T`.
+    pub async fn call<T: serde::de::DeserializeOwned>(&self, request: &ApiRequest) -> ApiResult<T> {
+        self.send(request).await?.json()
+    }
+
+    /// The token a request should carry now: it waits for a refresh under way, and refreshes
+    /// first when the token has already expired by the local clock.
+    async fn access_token_for_request(&self) -> ApiResult<Option<String>> {
+        let in_flight = self.state().refresh_flight.borrow().clone();
+        if let Some(flight) = in_flight {
+            flight.await?;
+        }
+        let Some(tokens) = self.store.tokens_untracked() else {
+            return Ok(None);
+        };
+        let expired = tokens
+            .access_expires_at()
+            .is_none_or(|expires_at| expires_at <= now_ms());
+        if expired {
+            return self.refresh_replacing(Some(tokens.access)).await.map(Some);
+        }
+        Ok(Some(tokens.access))
+    }
+
+    /// When the access token should be refreshed, by the local clock (ms).
+    pub fn refresh_due_at(&self, tokens: &Tokens) -> Option<f64> {
+        tokens.access_refresh_due_at(self.state().config.refresh_lead_ms)
+    }
+
+    /// Refreshes the access token now, joining the refresh already under way if there is one.
+    pub async fn refresh(&self) -> ApiResult<String> {
+        self.refresh_replacing(self.store.access_token_untracked())
+            .await
+    }
+
+    /// Refreshes because `stale` is no good: joins the refresh under way in this tab, or takes
+    /// the cross-tab lock, and skips the network when another tab has already replaced `stale`.
+    pub async fn refresh_replacing(&self, stale: Option<String>) -> ApiResult<String> {
+        let state = self.state();
+        let flight = {
+            let mut slot = state.refresh_flight.borrow_mut();
+            match slot.as_ref() {
+                Some(flight) => flight.clone(),
+                None => {
+                    let client = *self;
+                    let flight = async move { client.refresh_once(stale).await }
+                        .boxed_local()
+                        .shared();
+                    *slot = Some(flight.clone());
+                    flight
+                }
+            }
+        };
+        flight.await
+    }
+
+    async fn refresh_once(self, stale: Option<String>) -> ApiResult<String> {
+        let window = self.store.window();
+        let outcome = with_lock(window.as_ref(), REFRESH_LOCK, move || async move {
+            // Another tab may have refreshed while this one waited for the lock.
+            self.store.sync_from_storage();
+            let Some(tokens) = self.store.tokens_untracked() else {
+                return Err(ApiError::SessionExpired);
+            };
+            let replaced = stale.as_deref() != Some(tokens.access.as_str());
+            let due = self
+                .refresh_due_at(&tokens)
+                .is_none_or(|due| due <= now_ms());
+            if replaced && !due {
+                return Ok(tokens.access);
+            }
+            self.exchange_refresh_token().await
+        })
+        .await
+        .unwrap_or(Err(ApiError::Network));
+        self.state().refresh_flight.borrow_mut().take();
+        outcome
+    }
+
+    async fn exchange_refresh_token(&self) -> ApiResult<String> {
+        let Some(used) = self.store.refresh_token_untracked() else {
+            return Err(ApiError::SessionExpired);
+        };
+        let state = self.state();
+        let config = &state.config;
+        let body = serde_json::to_string(&RefreshBody { refresh: &used })
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        let response = Exchange {
+            method: HttpMethod::Post,
+            url: &config.base.resolve(&config.endpoints.token_refresh),
+            headers: &[],
+            body: Some(&body),
+            bearer: None,
+            timeout_ms: config.timeout_ms,
+        }
+        .send()
+        .await?;
+        match response.status {
+            200..=299 => {
+                let answer: RefreshAnswer = response.json()?;
+                match self
+                    .store
+                    .apply_refresh(&used, answer.access, answer.refresh)
+                {
+                    Ok(Some(access)) => Ok(access),
+                    // The session changed meanwhile (logout, new login): its token, if any, stands.
+                    Ok(None) => self
+                        .store
+                        .access_token_untracked()
+                        .ok_or(ApiError::SessionExpired),
+                    Err(error) => Err(ApiError::Decode(error.to_string())),
+                }
+            }
+            400 | 401 => {
+                if self.store.refresh_token_untracked().as_deref() == Some(used.as_str()) {
+                    self.store.end(SessionEnd::Expired);
+                }
+                Err(ApiError::SessionExpired)
+            }
+            _ => Err(response.ok().err().unwrap_or(ApiError::Server {
+                status: response.status,
+            })),
+        }
+    }
+
+    /// Logs in with a username and password, then loads the user. A failure to load the user
+    /// leaves the session in place: the home page loads it again.
+    pub async fn log_in(&self, username: &str, password: &str) -> ApiResult<()> {
+        let endpoints = self.state().config.endpoints.clone();
+        let request = ApiRequest::post(endpoints.token_create)
+            .skip_auth()
+            .json(&Credentials { username, password })?;
+        let pair: TokenPair = self.call(&request).await?;
+        let tokens = Tokens::new(pair.access, pair.refresh, now_ms())
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        self.store.log_in(tokens);
+        if let Err(error) = self.me().await {
+            leptos::logging::warn!("logged in, but users/me/ failed: {error}");
+        }
+        Ok(())
+    }
+
+    /// `GET users/me/`; the answer becomes the store's current user.
+    pub async fn me(&self) -> ApiResult<User> {
+        let path = self.state().config.endpoints.me.clone();
+        let user: User = self.call(&ApiRequest::get(path)).await?;
+        self.store.set_user(user.clone());
+        Ok(user)
+    }
+
+    /// Changes the user's email (djoser `PATCH users/me/`); the answer becomes the current user.
+    pub async fn update_email(&self, email: &str) -> ApiResult<User> {
+        let path = self.state().config.endpoints.me.clone();
+        let request = ApiRequest::patch(path).json(&serde_json::json!({ "email": email }))?;
+        let user: User = self.call(&request).await?;
+        self.store.set_user(user.clone());
+        Ok(user)
+    }
+
+    /// Registers an account (djoser `POST users/`), then logs in with it.
+    pub async fn register(&self, registration: &Registration) -> ApiResult<()> {
+        let path = self.state().config.endpoints.users.clone();
+        let request = ApiRequest::post(path).skip_auth().json(registration)?;
+        self.send(&request).await?.ok()?;
+        self.log_in(&registration.username, &registration.password)
+            .await
+    }
+
+    /// Ends the session here at once, then blacklists the refresh token on the server, best
+    /// effort: a network failure must not keep anyone logged in.
+    pub async fn log_out(&self) {
+        let refresh = self.store.refresh_token_untracked();
+        self.store.end(SessionEnd::LoggedOut);
+        let Some(refresh) = refresh else { return };
+        let path = self.state().config.endpoints.token_blacklist.clone();
+        let sent = match ApiRequest::post(path)
+            .skip_auth()
+            .json(&RefreshBody { refresh: &refresh })
+        {
+            Ok(request) => self.send(&request).await.and_then(|response| response.ok()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = sent {
+            leptos::logging::warn!("could not blacklist the refresh token: {error}");
+        }
+    }
+}

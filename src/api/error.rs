@@ -1,0 +1,230 @@
+//! The API layer's one error type, with messages a person can act on.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// Everything an API call can end in other than success.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// No answer at all: offline, DNS, CORS, server down. The session is kept.
+    #[error("Can't reach the server. Check your connection and try again.")]
+    Network,
+    /// No answer in time; the request was abandoned.
+    #[error("The server did not answer in time. Try again.")]
+    Timeout,
+    /// A 401 that refreshing cannot fix: wrong credentials, or no credentials.
+    #[error("{detail}")]
+    Unauthorized {
+        detail: String,
+        code: Option<String>,
+    },
+    /// The refresh token was refused: the user has to log in again.
+    #[error("Your session has ended. Please log in again.")]
+    SessionExpired,
+    /// A 400 naming the fields that are wrong.
+    #[error("{}", .0.summary())]
+    Fields(FieldErrors),
+    /// A 429; `retry_after_s` from the `Retry-After` header when it is in seconds.
+    #[error("Too many requests. Try again in a moment.")]
+    RateLimited { retry_after_s: Option<u32> },
+    /// A 5xx.
+    #[error("The server had a problem (HTTP {status}). Try again in a moment.")]
+    Server { status: u16 },
+    /// Any other refusal (403, 404, 405, 415 …), with the server's `detail`.
+    #[error("{detail}")]
+    Rejected { status: u16, detail: String },
+    /// A success whose body is not what the API promises.
+    #[error("The server sent an answer this app does not understand.")]
+    Decode(String),
+}
+
+/// Result alias for the API layer.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A DRF validation body: field name to messages. `non_field_errors` and `detail` go to `general`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors {
+    pub fields: BTreeMap<String, Vec<String>>,
+    pub general: Vec<String>,
+}
+
+impl FieldErrors {
+    /// The messages for one field, joined, if it has any.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields.get(name).map(|messages| messages.join(" "))
+    }
+
+    /// One line for places that show a single message.
+    pub fn summary(&self) -> String {
+        if let Some(first) = self.general.first() {
+            return first.clone();
+        }
+        match self.fields.iter().next() {
+            Some((field, messages)) if self.fields.len() == 1 => {
+                format!("{}: {}", field, messages.join(" "))
+            }
+            _ => "Please correct the highlighted fields.".to_owned(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DetailBody {
+    detail: String,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// Whether a 401 body says the token is bad (expired, invalid, wrong type): the only 401 that a
+/// refresh can fix. Bad credentials and missing credentials carry no `code`.
+pub fn is_token_not_valid(body: &str) -> bool {
+    serde_json::from_str::<DetailBody>(body)
+        .is_ok_and(|b| b.code.as_deref() == Some("token_not_valid"))
+}
+
+impl ApiError {
+    /// The error for a non-2xx answer.
+    pub fn from_response(status: u16, body: &str, retry_after: Option<&str>) -> Self {
+        let detail = serde_json::from_str::<DetailBody>(body).ok();
+        match status {
+            400 => Self::Fields(parse_field_errors(body)),
+            401 => match detail {
+                Some(DetailBody { detail, code }) => Self::Unauthorized { detail, code },
+                None => Self::Unauthorized {
+                    detail: "Authentication failed.".into(),
+                    code: None,
+                },
+            },
+            429 => Self::RateLimited {
+                retry_after_s: retry_after.and_then(|v| v.trim().parse().ok()),
+            },
+            500..=599 => Self::Server { status },
+            _ => Self::Rejected {
+                status,
+                detail: detail.map_or_else(
+                    || format!("The request was refused (HTTP {status})."),
+                    |d| d.detail,
+                ),
+            },
+        }
+    }
+
+    /// Whether the failure says nothing about the session: the request may be tried again.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Network | Self::Timeout | Self::Server { .. } | Self::RateLimited { .. }
+        )
+    }
+}
+
+fn parse_field_errors(body: &str) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(body) else {
+        errors
+            .general
+            .push("The request was refused as invalid.".into());
+        return errors;
+    };
+    for (key, value) in map {
+        let messages: Vec<String> = match value {
+            serde_json::Value::String(text) => vec![text],
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect(),
+            _ => continue,
+        };
+        if key == "detail" || key == "non_field_errors" {
+            errors.general.extend(messages);
+        } else {
+            errors.fields.insert(key, messages);
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_maps_become_field_errors() {
+        let error = ApiError::from_response(
+            400,
+            r#"{"username":["This field is required."],"password":["This field is required."]}"#,
+            None,
+        );
+        let ApiError::Fields(fields) = error else {
+            panic!("expected field errors")
+        };
+        assert_eq!(
+            fields.field("username").as_deref(),
+            Some("This field is required.")
+        );
+        assert_eq!(fields.field("email"), None);
+        assert_eq!(fields.summary(), "Please correct the highlighted fields.");
+    }
+
+    #[test]
+    fn a_parse_error_detail_is_general() {
+        let ApiError::Fields(fields) =
+            ApiError::from_response(400, r#"{"detail":"JSON parse error - x"}"#, None)
+        else {
+            panic!("expected field errors")
+        };
+        assert_eq!(fields.summary(), "JSON parse error - x");
+    }
+
+    #[test]
+    fn bad_credentials_show_the_servers_detail() {
+        let error = ApiError::from_response(
+            401,
+            r#"{"detail":"No active account found with the given credentials"}"#,
+            None,
+        );
+        assert_eq!(
+            error.to_string(),
+            "No active account found with the given credentials"
+        );
+    }
+
+    #[test]
+    fn only_token_not_valid_is_refreshable() {
+        assert!(is_token_not_valid(
+            r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[]}"#
+        ));
+        assert!(!is_token_not_valid(
+            r#"{"detail":"Authentication credentials were not provided."}"#
+        ));
+        assert!(!is_token_not_valid("<html>"));
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(
+            ApiError::from_response(503, "", None),
+            ApiError::Server { status: 503 }
+        );
+        assert_eq!(
+            ApiError::from_response(429, "{}", Some("7")),
+            ApiError::RateLimited {
+                retry_after_s: Some(7)
+            }
+        );
+        assert_eq!(
+            ApiError::from_response(405, r#"{"detail":"Method \"GET\" not allowed."}"#, None),
+            ApiError::Rejected {
+                status: 405,
+                detail: "Method \"GET\" not allowed.".into()
+            }
+        );
+        assert!(matches!(
+            ApiError::from_response(404, "<html>", None),
+            ApiError::Rejected { status: 404, .. }
+        ));
+        assert!(ApiError::Network.is_transient());
+        assert!(!ApiError::SessionExpired.is_transient());
+    }
+}

@@ -1,0 +1,124 @@
+//! One HTTP exchange over gloo-net, read to the end, with a timeout. No auth logic here.
+
+use futures::future::{select, Either};
+use gloo_net::http::{Method, RequestBuilder};
+
+use super::error::{ApiError, ApiResult};
+
+/// An HTTP method the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+
+    fn to_gloo(self) -> Method {
+        match self {
+            Self::Get => Method::GET,
+            Self::Post => Method::POST,
+            Self::Put => Method::PUT,
+            Self::Patch => Method::PATCH,
+            Self::Delete => Method::DELETE,
+        }
+    }
+}
+
+/// A whole answer: status and body text, read before any decision is made about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: String,
+    /// The `Retry-After` header, for 429 and 503.
+    pub retry_after: Option<String>,
+}
+
+impl ApiResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The body as `T` for a 2xx, the matching [`ApiError`] otherwise.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> ApiResult<T> {
+        self.ok()?;
+        serde_json::from_str(&self.body).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    /// `Ok(())` for a 2xx, the matching [`ApiError`] otherwise.
+    pub fn ok(&self) -> ApiResult<()> {
+        if self.is_success() {
+            Ok(())
+        } else {
+            Err(ApiError::from_response(
+                self.status,
+                &self.body,
+                self.retry_after.as_deref(),
+            ))
+        }
+    }
+}
+
+/// Everything needed to send a request, so that it can be sent again unchanged.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange<'a> {
+    pub method: HttpMethod,
+    pub url: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: Option<&'a str>,
+    pub bearer: Option<&'a str>,
+    pub timeout_ms: u32,
+}
+
+impl Exchange<'_> {
+    /// Sends the request and reads the whole answer. Fails only when no answer came.
+    pub async fn send(self) -> ApiResult<ApiResponse> {
+        let abort = web_sys::AbortController::new().map_err(|_| ApiError::Network)?;
+        let mut builder = RequestBuilder::new(self.url)
+            .method(self.method.to_gloo())
+            .header("Accept", "application/json")
+            .abort_signal(Some(&abort.signal()));
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(token) = self.bearer {
+            builder = builder.header("Authorization", &format!("Bearer {token}"));
+        }
+        let request = match self.body {
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(body.to_owned())
+                .map_err(|_| ApiError::Network)?,
+            None => builder.build().map_err(|_| ApiError::Network)?,
+        };
+        let exchange = Box::pin(async move {
+            let response = request.send().await.map_err(|_| ApiError::Network)?;
+            let body = response.text().await.map_err(|_| ApiError::Network)?;
+            Ok(ApiResponse {
+                status: response.status(),
+                body,
+                retry_after: response.headers().get("Retry-After"),
+            })
+        });
+        let deadline = Box::pin(gloo_timers::future::TimeoutFuture::new(self.timeout_ms));
+        match select(exchange, deadline).await {
+            Either::Left((answer, _)) => answer,
+            Either::Right(((), _)) => {
+                abort.abort();
+                Err(ApiError::Timeout)
+            }
+        }
+    }
+}

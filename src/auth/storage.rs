@@ -1,0 +1,113 @@
+//! Where the session is kept between page loads, and how other tabs' changes arrive.
+//!
+//! Written on web-sys directly rather than gloo-storage: gloo's `LocalStorage::raw()` panics when
+//! the browser refuses storage (private modes, sandboxed frames), and this app must not panic.
+
+use wasm_bindgen::JsCast;
+
+/// Which browser storage holds the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StorageKind {
+    /// `localStorage`: survives reloads and restarts, shared by every tab.
+    #[default]
+    Local,
+    /// `sessionStorage`: one tab, until it closes.
+    Session,
+    /// Nothing kept: a reload logs the user out.
+    Memory,
+}
+
+/// A storage kind in one window (a tab, or a same-origin frame in tests).
+#[derive(Debug, Clone)]
+pub struct StorageArea {
+    kind: StorageKind,
+    window: Option<web_sys::Window>,
+}
+
+impl StorageArea {
+    /// `kind` in the current window. [`StorageKind::Memory`] touches no browser API, so host tests
+    /// can use it.
+    pub fn new(kind: StorageKind) -> Self {
+        let window = (kind != StorageKind::Memory)
+            .then(web_sys::window)
+            .flatten();
+        Self { kind, window }
+    }
+
+    /// `kind` in another window.
+    pub fn in_window(kind: StorageKind, window: web_sys::Window) -> Self {
+        Self {
+            kind,
+            window: Some(window),
+        }
+    }
+
+    pub fn kind(&self) -> StorageKind {
+        self.kind
+    }
+
+    /// The window whose storage this is, if any.
+    pub fn window(&self) -> Option<&web_sys::Window> {
+        self.window.as_ref()
+    }
+
+    fn storage(&self) -> Option<web_sys::Storage> {
+        let window = self.window.as_ref()?;
+        match self.kind {
+            StorageKind::Local => window.local_storage().ok().flatten(),
+            StorageKind::Session => window.session_storage().ok().flatten(),
+            StorageKind::Memory => None,
+        }
+    }
+
+    /// Whether values written here can be read back (not memory, and not refused by the browser).
+    pub fn is_available(&self) -> bool {
+        self.storage().is_some()
+    }
+
+    /// The stored value, if any and if storage is available.
+    pub fn load(&self, key: &str) -> Option<String> {
+        self.storage()?.get_item(key).ok().flatten()
+    }
+
+    /// Stores `value`; a full or refused storage is worth a log line, not a failure.
+    pub fn save(&self, key: &str, value: &str) {
+        if let Some(storage) = self.storage() {
+            if storage.set_item(key, value).is_err() {
+                leptos::logging::warn!("could not write {key} to storage");
+            }
+        }
+    }
+
+    pub fn remove(&self, key: &str) {
+        if let Some(storage) = self.storage() {
+            let _ = storage.remove_item(key);
+        }
+    }
+
+    /// Calls `on_change` whenever another tab changes `key` (or clears storage). Only
+    /// `localStorage` is shared between tabs; for the other kinds this listens to nothing.
+    /// The listener stops when the returned value is dropped.
+    pub fn on_change_elsewhere(
+        &self,
+        key: &'static str,
+        on_change: impl Fn() + 'static,
+    ) -> Option<gloo_events::EventListener> {
+        if self.kind != StorageKind::Local {
+            return None;
+        }
+        let window = self.window.as_ref()?;
+        Some(gloo_events::EventListener::new(
+            window,
+            "storage",
+            move |event| {
+                let changed = event
+                    .dyn_ref::<web_sys::StorageEvent>()
+                    .is_some_and(|event| event.key().is_none_or(|changed| changed == key));
+                if changed {
+                    on_change();
+                }
+            },
+        ))
+    }
+}

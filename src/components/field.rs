@@ -1,0 +1,47 @@
+use leptos::prelude::*;
+
+/// A labelled input with its error message underneath, tied together for screen readers.
+#[component]
+pub fn TextField(
+    /// The input's `id` and `name`.
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    /// The message for this field, if the server refused it.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let described_by = error_id.clone();
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby=described_by
+                bind:value=value
+            />
+            <p class="field-error" id=error_id>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// A message announced to screen readers as it appears; takes no room when empty.
+#[component]
+pub fn Alert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="alert" role="alert" aria-live="assertive" class:empty=move || message.with(Option::is_none)>
+            {move || message.get()}
+        </p>
+    }
+}

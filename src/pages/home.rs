@@ -1,0 +1,52 @@
+use futures::future::join_all;
+use leptos::prelude::*;
+
+use crate::components::Alert;
+use crate::context::{use_auth, use_client};
+
+/// How many requests "Fire 10 requests" sends at once.
+const BURST: usize = 10;
+
+/// `/`: the current user from `users/me/`, a burst of concurrent requests, and logging out.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let auth = use_auth();
+    let client = use_client();
+    let me = LocalResource::new(move || async move { client.me().await });
+    let load_error = Signal::derive(move || me.get().and_then(Result::err).map(|e| e.to_string()));
+
+    let burst = Action::new_local(move |_: &()| async move {
+        let results = join_all((0..BURST).map(|_| async move { client.me().await })).await;
+        results.iter().filter(|result| result.is_ok()).count()
+    });
+    let log_out = Action::new_local(move |_: &()| async move { client.log_out().await });
+
+    view! {
+        <section class="card">
+            <h1>"Your account"</h1>
+            <dl class="profile" aria-busy=move || me.get().is_none().to_string()>
+                <dt>"Username"</dt>
+                <dd data-test="username">{move || auth.user().map(|u| u.username)}</dd>
+                <dt>"Email"</dt>
+                <dd data-test="email">{move || auth.user().map(|u| if u.email.is_empty() { "—".to_owned() } else { u.email })}</dd>
+                <dt>"User id"</dt>
+                <dd data-test="user-id">{move || auth.user().map(|u| u.id.to_string())}</dd>
+            </dl>
+            <Alert message=load_error/>
+            <Show when=move || load_error.with(Option::is_some)>
+                <button on:click=move |_| me.refetch()>"Try again"</button>
+            </Show>
+            <div class="actions">
+                <button on:click=move |_| { burst.dispatch_local(()); } disabled=move || burst.pending().get()>
+                    "Fire 10 requests"
+                </button>
+                <output data-test="burst-result">
+                    {move || burst.value().get().map(|ok| format!("{ok} of {BURST} succeeded"))}
+                </output>
+                <button class="danger" on:click=move |_| { log_out.dispatch_local(()); } disabled=move || log_out.pending().get()>
+                    "Log out"
+                </button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,81 @@
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+use crate::api::ApiError;
+use crate::auth::SessionEnd;
+use crate::components::{Alert, TextField};
+use crate::context::{use_auth, use_client};
+use crate::routes::safe_next;
+
+/// `/login`: username and password; on success, back to `next` (a path on this site) or home.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    let client = use_client();
+    // Checked once: after a successful login this page navigates itself, to `next`.
+    if auth.is_authenticated_untracked() {
+        return view! { <Redirect path="/"/> }.into_any();
+    }
+    let navigate = use_navigate();
+    let next = use_query_map()
+        .with_untracked(|query| query.get("next"))
+        .and_then(|next| safe_next(&next).map(str::to_owned))
+        .unwrap_or_else(|| "/".to_owned());
+
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let log_in = Action::new_local(move |(username, password): &(String, String)| {
+        let (username, password) = (username.clone(), password.clone());
+        async move { client.log_in(&username, &password).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = log_in.value().get() {
+            navigate(
+                &next,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+
+    let error = move || log_in.value().get().and_then(Result::err);
+    let field_error = move |name: &'static str| {
+        Signal::derive(move || match error() {
+            Some(ApiError::Fields(fields)) => fields.field(name),
+            _ => None,
+        })
+    };
+    let message = Signal::derive(move || match error() {
+        Some(ApiError::Fields(fields)) if fields.general.is_empty() => None,
+        Some(error) => Some(error.to_string()),
+        None => (auth.ended() == Some(SessionEnd::Expired))
+            .then(|| "Your session has expired. Please log in again.".to_owned()),
+    });
+
+    view! {
+        <section class="card narrow">
+            <h1>"Log in"</h1>
+            <form
+                novalidate
+                on:submit=move |event| {
+                    event.prevent_default();
+                    if !log_in.pending().get_untracked() {
+                        log_in.dispatch_local((username.get_untracked(), password.get_untracked()));
+                    }
+                }
+            >
+                <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>
+                <TextField name="password" label="Password" value=password kind="password" autocomplete="current-password" error=field_error("password") required=true/>
+                <Alert message/>
+                <button type="submit" class="primary" disabled=move || log_in.pending().get()>
+                    {move || if log_in.pending().get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </form>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,11 @@
+//! The demo app's pages.
+
+mod home;
+mod login;
+mod not_found;
+mod profile;
+
+pub use home::HomePage;
+pub use login::LoginPage;
+pub use not_found::NotFoundPage;
+pub use profile::ProfilePage;

@@ -1,0 +1,63 @@
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+use crate::components::{Alert, TextField};
+use crate::context::{use_auth, use_client};
+
+/// `/profile`: the account as the server has it, and changing the email address.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let auth = use_auth();
+    let client = use_client();
+    let email = RwSignal::new(auth.user().map(|u| u.email).unwrap_or_default());
+    let me = LocalResource::new(move || async move {
+        let user = client.me().await;
+        if let Ok(user) = &user {
+            email.set(user.email.clone());
+        }
+        user
+    });
+    let save = Action::new_local(move |email: &String| {
+        let email = email.clone();
+        async move { client.update_email(&email).await }
+    });
+
+    let error = move || {
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| me.get().and_then(Result::err))
+    };
+    let email_error = Signal::derive(move || match error() {
+        Some(ApiError::Fields(fields)) => fields.field("email"),
+        _ => None,
+    });
+    let message = Signal::derive(move || match error() {
+        Some(ApiError::Fields(fields)) if fields.general.is_empty() => None,
+        other => other.map(|e| e.to_string()),
+    });
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+
+    view! {
+        <section class="card narrow">
+            <h1>"Profile"</h1>
+            <p class="muted">
+                "Signed in as " <strong data-test="profile-username">{move || auth.user().map(|u| u.username)}</strong>
+            </p>
+            <form
+                novalidate
+                on:submit=move |event| {
+                    event.prevent_default();
+                    save.dispatch_local(email.get_untracked());
+                }
+            >
+                <TextField name="email" label="Email" kind="email" autocomplete="email" value=email error=email_error/>
+                <Alert message/>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+                <p class="ok" role="status">{move || saved().then_some("Saved.")}</p>
+            </form>
+        </section>
+    }
+}

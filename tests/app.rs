@@ -1,0 +1,267 @@
+//! The mounted app in a real browser: forms, routes and redirects, against the reference server.
+
+mod support;
+
+use interceptor_app::api::ApiRequest;
+use interceptor_app::App;
+use serde_json::json;
+use support::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Document, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document")
+}
+
+fn location() -> String {
+    let location = web_sys::window().expect("window").location();
+    location.pathname().unwrap_or_default() + &location.search().unwrap_or_default()
+}
+
+/// The app mounted at `path` in a fresh container; unmounted and removed on drop.
+struct Mounted {
+    _handle: Box<dyn std::any::Any>,
+    container: HtmlElement,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.container.remove();
+    }
+}
+
+fn mount_at(path: &str) -> Mounted {
+    let document = document();
+    if document
+        .query_selector("meta[name='api-base']")
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        let meta = document.create_element("meta").expect("meta");
+        meta.set_attribute("name", "api-base").expect("name");
+        meta.set_attribute("content", API).expect("content");
+        document
+            .head()
+            .expect("head")
+            .append_child(&meta)
+            .expect("append");
+    }
+    let history = web_sys::window()
+        .expect("window")
+        .history()
+        .expect("history");
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+        .expect("url");
+    let container: HtmlElement = document
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("body")
+        .append_child(&container)
+        .expect("append");
+    let handle = leptos::mount::mount_to(container.clone(), App);
+    Mounted {
+        _handle: Box::new(handle),
+        container,
+    }
+}
+
+fn find(mounted: &Mounted, selector: &str) -> Option<HtmlElement> {
+    mounted
+        .container
+        .query_selector(selector)
+        .ok()
+        .flatten()
+        .map(|e| e.unchecked_into())
+}
+
+fn text(mounted: &Mounted, selector: &str) -> String {
+    find(mounted, selector)
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
+fn button(mounted: &Mounted, label: &str) -> Option<HtmlElement> {
+    let buttons = mounted.container.query_selector_all("button").ok()?;
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .map(|node| node.unchecked_into::<HtmlElement>())
+        .find(|button| button.text_content().is_some_and(|t| t.trim() == label))
+}
+
+fn type_into(mounted: &Mounted, selector: &str, value: &str) {
+    let input: HtmlInputElement = find(mounted, selector).expect(selector).unchecked_into();
+    input.set_value(value);
+    let event = web_sys::Event::new("input").expect("event");
+    input.dispatch_event(&event).expect("dispatch");
+}
+
+async fn log_in_through_the_form(mounted: &Mounted, password: &str) {
+    assert!(
+        eventually(2_000, || find(mounted, "#username").is_some()).await,
+        "no login form"
+    );
+    type_into(mounted, "#username", DEMO_USER);
+    type_into(mounted, "#password", password);
+    button(mounted, "Log in").expect("Log in button").click();
+}
+
+/// Stores a session for the demo user the way the app would have, and returns its tokens.
+async fn stored_demo_session() -> Harness {
+    let h = harness_with(API, interceptor_app::auth::StorageKind::Local);
+    h.client
+        .log_in(DEMO_USER, DEMO_PASSWORD)
+        .await
+        .expect("login");
+    sleep(50).await;
+    h
+}
+
+#[wasm_bindgen_test]
+async fn logging_in_shows_the_user_on_home() {
+    reset().await;
+    let app = mount_at("/login");
+    log_in_through_the_form(&app, DEMO_PASSWORD).await;
+    assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
+    assert_eq!(location(), "/");
+    assert_eq!(text(&app, "[data-test=email]"), "demo@example.com");
+    assert_eq!(text(&app, "[data-test=user-id]"), "1");
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_password_shows_the_servers_message_and_stays() {
+    reset().await;
+    let app = mount_at("/login");
+    log_in_through_the_form(&app, "not-the-password").await;
+    let detail = "No active account found with the given credentials";
+    assert!(eventually(3_000, || text(&app, "[role=alert]").contains(detail)).await);
+    assert_eq!(location(), "/login");
+}
+
+#[wasm_bindgen_test]
+async fn a_protected_page_sends_a_visitor_to_login_and_back() {
+    reset().await;
+    let app = mount_at("/profile?tab=email");
+    assert!(eventually(2_000, || location().starts_with("/login")).await);
+    assert_eq!(location(), "/login?next=/profile%3Ftab%3Demail");
+    log_in_through_the_form(&app, DEMO_PASSWORD).await;
+    assert!(
+        eventually(3_000, || location() == "/profile?tab=email").await,
+        "at {}",
+        location()
+    );
+    assert!(
+        eventually(3_000, || text(&app, "[data-test=profile-username]")
+            == DEMO_USER)
+        .await
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_refresh_sends_the_user_to_login_with_next() {
+    reset().await;
+    let h = stored_demo_session().await;
+    let refresh = h.store.refresh_token_untracked().expect("refresh");
+    let blacklist = ApiRequest::post("v1/auth/jwt/blacklist/")
+        .json(&json!({"refresh": refresh}))
+        .expect("json");
+    assert_eq!(h.client.send(&blacklist).await.map(|r| r.status), Ok(200));
+    spoil_access_token(&h.store);
+    sleep(50).await;
+    drop(h);
+
+    let app = mount_at("/profile");
+    assert!(
+        eventually(3_000, || location() == "/login?next=/profile").await,
+        "at {}",
+        location()
+    );
+    assert!(
+        eventually(1_000, || text(&app, "[role=alert]")
+            .contains("session has expired"))
+        .await
+    );
+    // What storage keeps is a logged-out state, so no tab can bring the session back.
+    let stored = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|storage| {
+            storage
+                .get_item(interceptor_app::auth::STORAGE_KEY)
+                .ok()
+                .flatten()
+        })
+        .expect("a stored state");
+    let stored: interceptor_app::auth::StoredState = serde_json::from_str(&stored).expect("state");
+    assert_eq!(stored.session, None);
+}
+
+#[wasm_bindgen_test]
+async fn the_login_page_sends_a_logged_in_user_home() {
+    reset().await;
+    drop(stored_demo_session().await);
+    let _app = mount_at("/login");
+    assert!(
+        eventually(2_000, || location() == "/").await,
+        "at {}",
+        location()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn ten_concurrent_requests_all_succeed() {
+    reset().await;
+    drop(stored_demo_session().await);
+    let app = mount_at("/");
+    assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
+    button(&app, "Fire 10 requests")
+        .expect("burst button")
+        .click();
+    assert!(
+        eventually(5_000, || text(&app, "[data-test=burst-result]")
+            == "10 of 10 succeeded")
+        .await
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_log_out_button_ends_the_session_everywhere() {
+    reset().await;
+    drop(stored_demo_session().await);
+    let app = mount_at("/");
+    assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
+    button(&app, "Log out").expect("Log out button").click();
+    assert!(
+        eventually(3_000, || location() == "/login").await,
+        "at {}",
+        location()
+    );
+    // Blacklisting goes on after the page has left; give it a moment.
+    let mut blacklisted = false;
+    for _ in 0..50 {
+        let log = server_log().await;
+        blacklisted = log
+            .iter()
+            .any(|r| r.path.ends_with("/jwt/blacklist/") && r.status == 200);
+        if blacklisted {
+            break;
+        }
+        sleep(50).await;
+    }
+    assert!(blacklisted, "the refresh token was not blacklisted");
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_path_shows_not_found() {
+    reset().await;
+    let app = mount_at("/no/such/page");
+    assert!(eventually(2_000, || text(&app, "h1") == "Page not found").await);
+}
