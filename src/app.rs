@@ -6,8 +6,9 @@ use leptos_router::path;
 
 use crate::api::ApiBase;
 use crate::auth::{AuthStore, SessionEnd};
+use crate::components::ConnectivityBanner;
 use crate::context::{provide_auth, AuthConfig};
-use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage};
+use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, RegisterPage};
 use crate::routes::{login_with_next, LOGIN};
 
 /// The whole app. Reads the API base from `index.html`, restores the session, mounts the routes.
@@ -43,9 +44,11 @@ fn AppRoutes(auth: AuthStore) -> impl IntoView {
                     </Show>
                 </nav>
             </header>
+            <ConnectivityBanner/>
             <main class="page">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/register") view=RegisterPage/>
                     <ProtectedRoute
                         path=path!("/")
                         condition=move || Some(auth.is_authenticated())

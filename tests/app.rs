@@ -265,3 +265,71 @@ async fn an_unknown_path_shows_not_found() {
     let app = mount_at("/no/such/page");
     assert!(eventually(2_000, || text(&app, "h1") == "Page not found").await);
 }
+
+#[wasm_bindgen_test]
+async fn registration_shows_field_errors_then_logs_the_new_user_in() {
+    reset().await;
+    let app = mount_at("/register");
+    assert!(eventually(2_000, || find(&app, "#username").is_some()).await);
+    button(&app, "Create account").expect("button").click();
+    let required = "This field may not be blank.";
+    assert!(eventually(3_000, || text(&app, "#username-error") == required).await);
+    assert_eq!(text(&app, "#password-error"), required);
+    assert_eq!(location(), "/register");
+
+    let username = unique_name("newcomer");
+    type_into(&app, "#username", &username);
+    type_into(&app, "#email", "not-an-email");
+    type_into(&app, "#password", "a-long-password");
+    button(&app, "Create account").expect("button").click();
+    assert!(
+        eventually(3_000, || text(&app, "#email-error")
+            == "Enter a valid email address.")
+        .await
+    );
+    assert_eq!(
+        text(&app, "#username-error"),
+        "",
+        "the fixed field's error is gone"
+    );
+
+    type_into(&app, "#email", "newcomer@example.com");
+    button(&app, "Create account").expect("button").click();
+    assert!(eventually(3_000, || text(&app, "[data-test=username]") == username).await);
+    assert_eq!(location(), "/");
+    assert_eq!(text(&app, "[data-test=email]"), "newcomer@example.com");
+}
+
+#[wasm_bindgen_test]
+async fn the_activity_panel_and_session_card_show_the_interceptor_at_work() {
+    reset().await;
+    drop(stored_demo_session().await);
+    let app = mount_at("/");
+    assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
+    let access_left = text(&app, "[data-test=access-left]");
+    assert!(
+        access_left.ends_with(" s"),
+        "a countdown, got {access_left:?}"
+    );
+    assert_eq!(text(&app, "[data-test=connectivity]"), "online");
+
+    button(&app, "Fire 10 requests")
+        .expect("burst button")
+        .click();
+    assert!(
+        eventually(5_000, || text(&app, "[data-test=burst-result]")
+            == "10 of 10 succeeded")
+        .await
+    );
+    let activity = text(&app, "[data-test=activity]");
+    assert!(
+        activity.contains("Fire 10 requests: 10 of 10 succeeded"),
+        "{activity}"
+    );
+    let lines = app
+        .container
+        .query_selector_all("[data-test=activity] li.exchange")
+        .expect("lines")
+        .length();
+    assert!(lines >= 11, "each request is listed ({lines} lines)");
+}

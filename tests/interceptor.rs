@@ -182,9 +182,9 @@ async fn a_refused_token_is_refreshed_once_and_a_post_is_replayed_intact() {
 #[wasm_bindgen_test]
 async fn an_expired_access_token_is_refreshed_before_it_is_sent() {
     reset().await;
-    set_config(r#"{"access_ttl_ms":1000}"#).await;
+    set_config(r#"{"access_ttl_ms":2000}"#).await;
     let h = logged_in().await;
-    sleep(1_500).await;
+    sleep(2_100).await;
     clear_log().await;
     assert_eq!(
         h.client.me().await.map(|u| u.username).as_deref(),

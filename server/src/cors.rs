@@ -10,7 +10,8 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, CONTENT_LENGTH, ORIGIN, VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD,
+    CONTENT_LENGTH, ORIGIN, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -51,6 +52,15 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     if let Some(origin) = allowed {
         let headers = response.headers_mut();
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        // Not django-cors-headers' default (it exposes nothing): without it a client on another
+        // origin cannot read Retry-After and cannot honour a 429. A Django deployment adds
+        // CORS_EXPOSE_HEADERS = ["Retry-After"] for the same.
+        if !is_options {
+            headers.insert(
+                ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("retry-after"),
+            );
+        }
         if is_options {
             headers.insert(
                 ACCESS_CONTROL_ALLOW_HEADERS,

@@ -295,6 +295,11 @@ async fn cors_preflight_from_an_allowed_origin() {
         Some("http://127.0.0.1:8080")
     );
     assert_eq!(reply.header("access-control-allow-methods"), None);
+    assert_eq!(
+        reply.header("access-control-expose-headers"),
+        Some("retry-after"),
+        "a client on another origin must be able to read Retry-After"
+    );
     assert_eq!(reply.header("vary"), Some("Accept, origin"));
     // So do error responses.
     let reply = h

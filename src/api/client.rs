@@ -12,6 +12,7 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::activity::{Activity, ActivityKind};
 use super::base::ApiBase;
 use super::error::{is_token_not_valid, ApiError, ApiResult};
 use super::lock::with_lock;
@@ -145,6 +146,7 @@ struct ClientState {
 #[derive(Clone, Copy)]
 pub struct ApiClient {
     store: AuthStore,
+    activity: Activity,
     state: StoredValue<Rc<ClientState>, LocalStorage>,
 }
 
@@ -189,8 +191,33 @@ impl ApiClient {
         });
         Self {
             store,
+            activity: Activity::new(),
             state: StoredValue::new_local(state),
         }
+    }
+
+    /// What this client has done, for an activity panel.
+    pub fn activity(&self) -> Activity {
+        self.activity
+    }
+
+    /// Sends one exchange and records it in the activity log.
+    async fn exchange(&self, exchange: Exchange<'_>) -> ApiResult<ApiResponse> {
+        let started = now_ms();
+        let result = exchange.send().await;
+        let base = &self.state().config.base;
+        let path = base
+            .relative(exchange.url)
+            .unwrap_or(exchange.url)
+            .to_owned();
+        self.activity.record(ActivityKind::Exchange {
+            method: exchange.method.as_str(),
+            path,
+            status: result.as_ref().ok().map(|response| response.status),
+            duration_ms: now_ms() - started,
+            error: result.as_ref().err().map(ToString::to_string),
+        });
+        result
     }
 
     fn state(&self) -> Rc<ClientState> {
@@ -225,11 +252,11 @@ impl ApiClient {
             timeout_ms: config.timeout_ms,
         };
         if !wants_bearer {
-            return exchange(None).send().await;
+            return self.exchange(exchange(None)).await;
         }
 
         let sent = self.access_token_for_request().await?;
-        let response = exchange(sent.as_deref()).send().await?;
+        let response = self.exchange(exchange(sent.as_deref())).await?;
         let Some(sent) = sent.as_deref() else {
             return Ok(response);
         };
@@ -238,11 +265,23 @@ impl ApiClient {
         }
         // Another request may have refreshed while this one was out: use its token.
         let fresh = match self.store.access_token_untracked() {
-            Some(current) if current != sent => current,
-            _ => self.refresh_replacing(Some(sent.to_owned())).await?,
+            Some(current) if current != sent => {
+                self.activity
+                    .step("401 token_not_valid → token already replaced → retrying");
+                current
+            }
+            _ => {
+                self.activity.step("401 token_not_valid → refreshing");
+                self.refresh_replacing(Some(sent.to_owned())).await?
+            }
         };
         // Once: whatever this answer is, it goes back to the caller.
-        exchange(Some(&fresh)).send().await
+        let retried = self.exchange(exchange(Some(&fresh))).await;
+        self.activity.step(match &retried {
+            Ok(response) => format!("retried {} → {}", request.path, response.status),
+            Err(error) => format!("retry of {} failed: {error}", request.path),
+        });
+        retried
     }
 
     /// Sends and decodes a 2xx body as `T`.
@@ -255,6 +294,7 @@ impl ApiClient {
     async fn access_token_for_request(&self) -> ApiResult<Option<String>> {
         let in_flight = self.state().refresh_flight.borrow().clone();
         if let Some(flight) = in_flight {
+            self.activity.step("waiting for the refresh under way");
             flight.await?;
         }
         let Some(tokens) = self.store.tokens_untracked() else {
@@ -264,6 +304,8 @@ impl ApiClient {
             .access_expires_at()
             .is_none_or(|expires_at| expires_at <= now_ms());
         if expired {
+            self.activity
+                .step("access token expired → refreshing before sending");
             return self.refresh_replacing(Some(tokens.access)).await.map(Some);
         }
         Ok(Some(tokens.access))
@@ -314,6 +356,8 @@ impl ApiClient {
                 .refresh_due_at(&tokens)
                 .is_none_or(|due| due <= now_ms());
             if replaced && !due {
+                self.activity
+                    .step("another tab already refreshed → using its token");
                 return Ok(tokens.access);
             }
             self.exchange_refresh_token().await
@@ -332,24 +376,36 @@ impl ApiClient {
         let config = &state.config;
         let body = serde_json::to_string(&RefreshBody { refresh: &used })
             .map_err(|e| ApiError::Decode(e.to_string()))?;
-        let response = Exchange {
-            method: HttpMethod::Post,
-            url: &config.base.resolve(&config.endpoints.token_refresh),
-            headers: &[],
-            body: Some(&body),
-            bearer: None,
-            timeout_ms: config.timeout_ms,
-        }
-        .send()
-        .await?;
+        let response = self
+            .exchange(Exchange {
+                method: HttpMethod::Post,
+                url: &config.base.resolve(&config.endpoints.token_refresh),
+                headers: &[],
+                body: Some(&body),
+                bearer: None,
+                timeout_ms: config.timeout_ms,
+            })
+            .await
+            .inspect_err(|error| {
+                self.activity
+                    .step(format!("refresh failed: {error} → session kept"));
+            })?;
         match response.status {
             200..=299 => {
                 let answer: RefreshAnswer = response.json()?;
+                let rotated = answer.refresh.is_some();
                 match self
                     .store
                     .apply_refresh(&used, answer.access, answer.refresh)
                 {
-                    Ok(Some(access)) => Ok(access),
+                    Ok(Some(access)) => {
+                        self.activity.step(if rotated {
+                            "refreshed: new access and rotated refresh token stored"
+                        } else {
+                            "refreshed: new access token stored"
+                        });
+                        Ok(access)
+                    }
                     // The session changed meanwhile (logout, new login): its token, if any, stands.
                     Ok(None) => self
                         .store
@@ -359,14 +415,20 @@ impl ApiClient {
                 }
             }
             400 | 401 => {
+                self.activity.step("refresh refused → session ended");
                 if self.store.refresh_token_untracked().as_deref() == Some(used.as_str()) {
                     self.store.end(SessionEnd::Expired);
                 }
                 Err(ApiError::SessionExpired)
             }
-            _ => Err(response.ok().err().unwrap_or(ApiError::Server {
-                status: response.status,
-            })),
+            _ => {
+                let error = response.ok().err().unwrap_or(ApiError::Server {
+                    status: response.status,
+                });
+                self.activity
+                    .step(format!("refresh failed: {error} → session kept"));
+                Err(error)
+            }
         }
     }
 

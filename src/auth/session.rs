@@ -187,20 +187,21 @@ mod tests {
         assert_eq!(after.refresh, before.refresh);
         assert_eq!(after.refresh_received_at, 1_000.0);
         assert_eq!(after.access_received_at, 5_000.0);
-        assert_eq!(after.access_expires_at(), Some(5_000.0 + 300_000.0));
+        assert_eq!(after.access_expires_at(), Some(5_000.0 + 299_000.0));
     }
 
     #[test]
     fn a_refresh_is_due_a_lead_time_before_expiry() {
-        // A 300 s token received at t=1 s: due 30 s early by default, or at a chosen lead.
+        // A 300 s token received at t=1 s counts as 299 s; due 30 s early by default, or at a
+        // chosen lead.
         let tokens = pair(1_000.0);
         assert_eq!(
             tokens.access_refresh_due_at(None),
-            Some(1_000.0 + 270_000.0)
+            Some(1_000.0 + 269_000.0)
         );
         assert_eq!(
             tokens.access_refresh_due_at(Some(5_000.0)),
-            Some(1_000.0 + 295_000.0)
+            Some(1_000.0 + 294_000.0)
         );
     }
 
@@ -282,14 +283,14 @@ mod tests {
             StoredState::parse(&stored(Some(bad)), 0.0),
             Err(RestoreError::Token(_))
         ));
-        // The refresh token lives 86_400 s from its arrival at t=0.
+        // The refresh token lives 86_400 s (less the claims' second) from its arrival at t=0.
         let json = stored(Some(PersistedSession {
             tokens: pair(0.0),
             user: None,
         }));
-        assert!(StoredState::parse(&json, 86_399_000.0).is_ok());
+        assert!(StoredState::parse(&json, 86_398_000.0).is_ok());
         assert_eq!(
-            StoredState::parse(&json, 86_400_000.0),
+            StoredState::parse(&json, 86_399_000.0),
             Err(RestoreError::Expired)
         );
     }

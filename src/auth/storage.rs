@@ -101,9 +101,10 @@ impl StorageArea {
             window,
             "storage",
             move |event| {
-                let changed = event
-                    .dyn_ref::<web_sys::StorageEvent>()
-                    .is_some_and(|event| event.key().is_none_or(|changed| changed == key));
+                // "storage" events are always StorageEvents; not `dyn_ref`, whose instanceof
+                // check fails for an event from another frame's realm.
+                let event = event.unchecked_ref::<web_sys::StorageEvent>();
+                let changed = event.key().is_none_or(|changed| changed == key);
                 if changed {
                     on_change();
                 }

@@ -59,13 +59,18 @@ impl Claims {
 /// When a token expires by the *local* clock.
 ///
 /// The lifetime (`exp - iat`) is counted from the local moment the token arrived, so a client
-/// clock that is minutes off changes nothing. Without `iat`, `exp` is taken as it is.
+/// clock that is minutes off changes nothing. Both claims are whole seconds, truncated apart,
+/// so the token may die up to a second sooner than `exp - iat` says: that second is taken off.
+/// Without `iat`, `exp` is taken as it is.
 pub fn local_expiry_ms(claims: &Claims, received_at_ms: f64) -> f64 {
     match claims.lifetime_ms() {
-        Some(lifetime) => received_at_ms + lifetime,
+        Some(lifetime) => received_at_ms + (lifetime - CLAIM_GRANULARITY_MS).max(0.0),
         None => claims.exp as f64 * 1000.0,
     }
 }
+
+/// `exp` and `iat` are whole seconds.
+const CLAIM_GRANULARITY_MS: f64 = 1000.0;
 
 /// How long before expiry a token is refreshed: 30 s, or 10 % of its lifetime when that is less.
 pub fn default_lead_ms(lifetime_ms: f64) -> f64 {
@@ -132,7 +137,7 @@ pub(crate) mod tests {
             iat: Some(1_000_000),
         };
         let received = (1_000_000.0 - 600.0) * 1000.0;
-        assert_eq!(local_expiry_ms(&claims, received), received + 300_000.0);
+        assert_eq!(local_expiry_ms(&claims, received), received + 299_000.0);
         let no_iat = Claims {
             iat: None,
             ..claims

@@ -1,5 +1,11 @@
 //! Small building blocks shared by the pages.
 
+mod activity_panel;
+mod connectivity;
 mod field;
+mod session_card;
 
+pub use activity_panel::ActivityPanel;
+pub use connectivity::ConnectivityBanner;
 pub use field::{Alert, TextField};
+pub use session_card::SessionCard;

@@ -1,7 +1,7 @@
 use futures::future::join_all;
 use leptos::prelude::*;
 
-use crate::components::Alert;
+use crate::components::{ActivityPanel, Alert, SessionCard};
 use crate::context::{use_auth, use_client};
 
 /// How many requests "Fire 10 requests" sends at once.
@@ -16,12 +16,21 @@ pub fn HomePage() -> impl IntoView {
     let load_error = Signal::derive(move || me.get().and_then(Result::err).map(|e| e.to_string()));
 
     let burst = Action::new_local(move |_: &()| async move {
+        let activity = client.activity();
+        activity.step(format!(
+            "Fire {BURST} requests: sending {BURST} × users/me/ at once"
+        ));
         let results = join_all((0..BURST).map(|_| async move { client.me().await })).await;
-        results.iter().filter(|result| result.is_ok()).count()
+        let succeeded = results.iter().filter(|result| result.is_ok()).count();
+        activity.step(format!(
+            "Fire {BURST} requests: {succeeded} of {BURST} succeeded"
+        ));
+        succeeded
     });
     let log_out = Action::new_local(move |_: &()| async move { client.log_out().await });
 
     view! {
+        <div class="grid">
         <section class="card">
             <h1>"Your account"</h1>
             <dl class="profile" aria-busy=move || me.get().is_none().to_string()>
@@ -48,5 +57,8 @@ pub fn HomePage() -> impl IntoView {
                 </button>
             </div>
         </section>
+        <SessionCard/>
+        </div>
+        <ActivityPanel/>
     }
 }

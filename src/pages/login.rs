@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
@@ -75,6 +75,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if log_in.pending().get() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
+            <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
         </section>
     }
     .into_any()

@@ -4,8 +4,10 @@ mod home;
 mod login;
 mod not_found;
 mod profile;
+mod register;
 
 pub use home::HomePage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use profile::ProfilePage;
+pub use register::RegisterPage;

@@ -79,6 +79,11 @@ pub async fn clear_log() {
     hook(Method::DELETE, "log", None).await;
 }
 
+/// Removes every injected fault.
+pub async fn hook_clear_faults() {
+    hook(Method::DELETE, "fault", None).await;
+}
+
 pub async fn set_config(json: &str) {
     hook(Method::PUT, "config", Some(json)).await;
 }
@@ -90,7 +95,7 @@ pub async fn set_fault(json: &str) {
 /// Puts the server and the browser back to a known state; every test starts with it.
 pub async fn reset() {
     let _ = any_spawner::Executor::init_wasm_bindgen();
-    hook(Method::DELETE, "fault", None).await;
+    hook_clear_faults().await;
     set_config(
         r#"{"access_ttl_ms":60000,"refresh_ttl_ms":86400000,"rotate_refresh_tokens":false,"blacklist_after_rotation":false}"#,
     )

@@ -1,0 +1,78 @@
+use leptos::prelude::*;
+use leptos_router::components::{Redirect, A};
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+use crate::api::{ApiError, Registration};
+use crate::components::{Alert, TextField};
+use crate::context::{use_auth, use_client};
+
+/// `/register`: djoser `POST users/`; field errors next to their fields; then logged in, home.
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let auth = use_auth();
+    let client = use_client();
+    if auth.is_authenticated_untracked() {
+        return view! { <Redirect path="/"/> }.into_any();
+    }
+    let navigate = use_navigate();
+    let username = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let register = Action::new_local(move |registration: &Registration| {
+        let registration = registration.clone();
+        async move { client.register(&registration).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = register.value().get() {
+            navigate(
+                "/",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+
+    let error = move || register.value().get().and_then(Result::err);
+    let field_error = move |name: &'static str| {
+        Signal::derive(move || match error() {
+            Some(ApiError::Fields(fields)) => fields.field(name),
+            _ => None,
+        })
+    };
+    let message = Signal::derive(move || match error() {
+        Some(ApiError::Fields(fields)) if fields.general.is_empty() => None,
+        other => other.map(|e| e.to_string()),
+    });
+
+    view! {
+        <section class="card narrow">
+            <h1>"Create an account"</h1>
+            <form
+                novalidate
+                on:submit=move |event| {
+                    event.prevent_default();
+                    if !register.pending().get_untracked() {
+                        register.dispatch_local(Registration {
+                            username: username.get_untracked(),
+                            email: email.get_untracked(),
+                            password: password.get_untracked(),
+                        });
+                    }
+                }
+            >
+                <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>
+                <TextField name="email" label="Email (optional)" value=email kind="email" autocomplete="email" error=field_error("email")/>
+                <TextField name="password" label="Password" value=password kind="password" autocomplete="new-password" error=field_error("password") required=true/>
+                <Alert message/>
+                <button type="submit" class="primary" disabled=move || register.pending().get()>
+                    {move || if register.pending().get() { "Creating…" } else { "Create account" }}
+                </button>
+            </form>
+            <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,167 @@
+//! Several tabs sharing one session. Each "tab" is a same-origin frame with its own window:
+//! the frames share localStorage, receive each other's `storage` events and share Web Locks,
+//! exactly as tabs do.
+
+mod support;
+
+use futures::future::join_all;
+use interceptor_app::auth::{SessionEnd, StorageArea, StorageKind, StoredState, STORAGE_KEY};
+use support::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A new same-origin frame: another window on the same storage, events and locks.
+fn new_tab() -> web_sys::Window {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document");
+    let frame: web_sys::HtmlIFrameElement = document
+        .create_element("iframe")
+        .expect("iframe")
+        .unchecked_into();
+    document
+        .body()
+        .expect("body")
+        .append_child(&frame)
+        .expect("append");
+    frame.content_window().expect("frame window")
+}
+
+/// A store and client living in `window`, as the app would set them up in that tab.
+fn tab(window: web_sys::Window) -> Harness {
+    harness_in(
+        API,
+        StorageArea::in_window(StorageKind::Local, window),
+        5_000,
+    )
+}
+
+/// Three tabs; the first has logged in, the other two have picked the session up.
+async fn three_tabs() -> [Harness; 3] {
+    let first = tab(web_sys::window().expect("window"));
+    let second = tab(new_tab());
+    let third = tab(new_tab());
+    first
+        .client
+        .log_in(DEMO_USER, DEMO_PASSWORD)
+        .await
+        .expect("login");
+    let shared = || {
+        second.store.tokens_untracked() == first.store.tokens_untracked()
+            && third.store.tokens_untracked() == first.store.tokens_untracked()
+    };
+    assert!(
+        eventually(1_000, shared).await,
+        "a login in one tab reaches the others"
+    );
+    [first, second, third]
+}
+
+async fn burst_in_every_tab(tabs: &[Harness; 3]) -> usize {
+    let requests = tabs.iter().flat_map(|tab| (0..10).map(|_| tab.client.me()));
+    join_all(requests)
+        .await
+        .iter()
+        .filter(|r| r.is_ok())
+        .count()
+}
+
+#[wasm_bindgen_test]
+async fn one_refresh_serves_three_tabs() {
+    reset().await;
+    set_config(r#"{"access_ttl_ms":2000}"#).await;
+    let tabs = three_tabs().await;
+    sleep(2_100).await;
+    clear_log().await;
+    assert_eq!(burst_in_every_tab(&tabs).await, 30);
+    let log = server_log().await;
+    assert_eq!(count(&log, REFRESH), 1, "{log:?}");
+    assert!(log.iter().all(|r| r.status < 400), "{log:?}");
+}
+
+#[wasm_bindgen_test]
+async fn three_tabs_under_rotation_and_blacklist_stay_logged_in() {
+    reset().await;
+    set_config(
+        r#"{"access_ttl_ms":2000,"rotate_refresh_tokens":true,"blacklist_after_rotation":true}"#,
+    )
+    .await;
+    let tabs = three_tabs().await;
+    for round in 0..2 {
+        sleep(2_100).await;
+        clear_log().await;
+        assert_eq!(burst_in_every_tab(&tabs).await, 30, "round {round}");
+        let log = server_log().await;
+        assert_eq!(count(&log, REFRESH), 1, "round {round}: {log:?}");
+        assert!(log.iter().all(|r| r.status < 400), "round {round}: {log:?}");
+    }
+    assert!(tabs.iter().all(|t| t.store.is_authenticated_untracked()));
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_in_one_tab_logs_out_every_tab_within_a_second() {
+    reset().await;
+    let [first, second, third] = three_tabs().await;
+    second.client.log_out().await;
+    let everyone_out =
+        || !first.store.is_authenticated_untracked() && !third.store.is_authenticated_untracked();
+    assert!(eventually(1_000, everyone_out).await);
+    assert_eq!(first.store.ended_untracked(), Some(SessionEnd::LoggedOut));
+}
+
+#[wasm_bindgen_test]
+async fn a_stale_tab_never_writes_old_tokens_over_a_logout() {
+    reset().await;
+    let active = tab(web_sys::window().expect("window"));
+    active
+        .client
+        .log_in(DEMO_USER, DEMO_PASSWORD)
+        .await
+        .expect("login");
+    // A tab that restored the session but hears nothing more (asleep, or its event was lost).
+    let stale = {
+        let owner = leptos::prelude::Owner::new();
+        owner.set();
+        let store = interceptor_app::auth::AuthStore::restore_from(StorageArea::in_window(
+            StorageKind::Local,
+            new_tab(),
+        ));
+        (owner, store)
+    };
+    assert!(stale.1.is_authenticated_untracked());
+    active.client.log_out().await;
+
+    // The stale tab learns a user and tries to store it with its old tokens.
+    stale.1.set_user(interceptor_app::auth::User {
+        email: String::new(),
+        id: 1,
+        username: DEMO_USER.into(),
+    });
+    let stored = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .expect("stored state");
+    let stored: StoredState = serde_json::from_str(&stored).expect("state");
+    assert_eq!(stored.session, None, "the logout stands");
+    assert!(
+        !stale.1.is_authenticated_untracked(),
+        "the stale tab adopted the logout"
+    );
+
+    // A reload anywhere finds nobody logged in.
+    let reloaded = tab(web_sys::window().expect("window"));
+    assert!(!reloaded.store.is_authenticated_untracked());
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_in_one_tab_serves_the_others_without_a_request() {
+    reset().await;
+    let [first, second, _third] = three_tabs().await;
+    clear_log().await;
+    first.client.refresh().await.expect("refresh");
+    let same = || second.store.access_token_untracked() == first.store.access_token_untracked();
+    assert!(eventually(1_000, same).await);
+    assert_eq!(count(&server_log().await, REFRESH), 1);
+}
