@@ -1,4 +1,5 @@
 //! The mounted app in a real browser: forms, routes and redirects, against the reference server.
+#![cfg(target_arch = "wasm32")]
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! The store and the interceptor in a real browser against the reference server.
+#![cfg(target_arch = "wasm32")]
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! Beyond the seed, in one tab: one refresh for a burst, rotation, proactive refresh, faults.
+#![cfg(target_arch = "wasm32")]
 
 mod support;
 

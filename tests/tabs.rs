@@ -1,6 +1,7 @@
 //! Several tabs sharing one session. Each "tab" is a same-origin frame with its own window:
 //! the frames share localStorage, receive each other's `storage` events and share Web Locks,
 //! exactly as tabs do.
+#![cfg(target_arch = "wasm32")]
 
 mod support;
 

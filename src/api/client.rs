@@ -290,7 +290,7 @@ impl ApiClient {
     }
 
     /// The token a request should carry now: it waits for a refresh under way, and refreshes
-    /// first when the token has already expired by the local clock.
+    /// first when the token is about to expire (within the lead time) by the local clock.
     async fn access_token_for_request(&self) -> ApiResult<Option<String>> {
         let in_flight = self.state().refresh_flight.borrow().clone();
         if let Some(flight) = in_flight {
@@ -300,12 +300,14 @@ impl ApiClient {
         let Some(tokens) = self.store.tokens_untracked() else {
             return Ok(None);
         };
-        let expired = tokens
-            .access_expires_at()
-            .is_none_or(|expires_at| expires_at <= now_ms());
-        if expired {
+        // Due rather than expired: a token checked a moment before expiry could still arrive
+        // after it, and the server would answer 401.
+        let due = self
+            .refresh_due_at(&tokens)
+            .is_none_or(|due_at| due_at <= now_ms());
+        if due {
             self.activity
-                .step("access token expired → refreshing before sending");
+                .step("access token expiring → refreshing before sending");
             return self.refresh_replacing(Some(tokens.access)).await.map(Some);
         }
         Ok(Some(tokens.access))
