@@ -166,3 +166,137 @@ async fn a_refresh_in_one_tab_serves_the_others_without_a_request() {
     assert!(eventually(1_000, same).await);
     assert_eq!(count(&server_log().await, REFRESH), 1);
 }
+
+/// Hides `window`'s document (or shows it again) as a browser does for a background tab.
+fn set_hidden(window: &web_sys::Window, hidden: bool) {
+    let document = window.document().expect("document");
+    let descriptor = js_sys::Object::new();
+    js_sys::Reflect::set(&descriptor, &"value".into(), &hidden.into()).expect("descriptor");
+    js_sys::Reflect::set(&descriptor, &"configurable".into(), &true.into()).expect("descriptor");
+    js_sys::Object::define_property(&document, &"hidden".into(), &descriptor);
+    let event = web_sys::Event::new("visibilitychange").expect("event");
+    document.dispatch_event(&event).expect("dispatch");
+}
+
+#[wasm_bindgen_test]
+async fn a_hidden_tab_does_not_refresh_until_it_is_shown_again() {
+    reset().await;
+    set_config(r#"{"access_ttl_ms":2000}"#).await;
+    let window = new_tab();
+    let hidden_tab = tab(window.clone());
+    hidden_tab
+        .client
+        .log_in(DEMO_USER, DEMO_PASSWORD)
+        .await
+        .expect("login");
+    set_hidden(&window, true);
+    let _keeper = hidden_tab.keep_fresh();
+    clear_log().await;
+    sleep(2_500).await;
+    assert_eq!(
+        count(&server_log().await, REFRESH),
+        0,
+        "no timer runs in a hidden tab"
+    );
+
+    set_hidden(&window, false);
+    let refreshed = || async { count(&server_log().await, REFRESH) > 0 };
+    let mut shown_refresh = false;
+    for _ in 0..25 {
+        if refreshed().await {
+            shown_refresh = true;
+            break;
+        }
+        sleep(40).await;
+    }
+    assert!(
+        shown_refresh,
+        "back in view with an expired token: it refreshes at once"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn without_web_locks_the_storage_lease_still_serialises_refreshes() {
+    reset().await;
+    // Two tabs whose browser has no navigator.locks.
+    let windows = [new_tab(), new_tab()];
+    for window in &windows {
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(
+            &descriptor,
+            &"value".into(),
+            &wasm_bindgen::JsValue::UNDEFINED,
+        )
+        .expect("descriptor");
+        js_sys::Object::define_property(&window.navigator(), &"locks".into(), &descriptor);
+        assert!(js_sys::Reflect::get(&window.navigator(), &"locks".into())
+            .expect("get")
+            .is_undefined());
+    }
+    let inside = std::rc::Rc::new(std::cell::Cell::new(0));
+    let overlapped = std::rc::Rc::new(std::cell::Cell::new(false));
+    let runs = windows.iter().map(|window| {
+        let (inside, overlapped) = (inside.clone(), overlapped.clone());
+        let window = window.clone();
+        async move {
+            interceptor_app::api::lock::with_lock(Some(&window), "test.lease", move || async move {
+                inside.set(inside.get() + 1);
+                overlapped.set(overlapped.get() || inside.get() > 1);
+                sleep(200).await;
+                inside.set(inside.get() - 1);
+            })
+            .await
+        }
+    });
+    let finished = join_all(runs).await;
+    assert!(finished.iter().all(Option::is_some), "both ran");
+    assert!(
+        !overlapped.get(),
+        "the two critical sections never overlapped"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_survives_an_unrelated_write_from_another_tab() {
+    reset().await;
+    let [first, second, _third] = three_tabs().await;
+    // Real tokens to apply as if a refresh with rotation had just answered.
+    let donor = harness();
+    donor
+        .client
+        .log_in(DEMO_USER, DEMO_PASSWORD)
+        .await
+        .expect("login");
+    let answer = donor.store.tokens_untracked().expect("tokens");
+
+    let used = second.store.refresh_token_untracked().expect("refresh");
+    // The first tab stores something unrelated (the user) just before the answer arrives in
+    // the second, which has not heard of it yet.
+    let renamed = interceptor_app::auth::User {
+        email: "renamed@example.com".into(),
+        id: 1,
+        username: DEMO_USER.into(),
+    };
+    first.store.set_user(renamed.clone());
+    let applied = second
+        .store
+        .apply_refresh(&used, answer.access.clone(), Some(answer.refresh.clone()))
+        .expect("JWTs");
+    assert_eq!(applied, Some(answer.access.clone()), "the refresh stands");
+
+    let stored = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .expect("stored state");
+    let stored: StoredState = serde_json::from_str(&stored).expect("state");
+    let session = stored.session.expect("a session");
+    assert_eq!(
+        session.tokens.refresh, answer.refresh,
+        "the rotated token is not lost"
+    );
+    assert_eq!(
+        session.user,
+        Some(renamed),
+        "and neither is the other tab's write"
+    );
+}

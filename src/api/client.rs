@@ -17,6 +17,7 @@ use super::base::ApiBase;
 use super::error::{is_token_not_valid, ApiError, ApiResult};
 use super::lock::with_lock;
 use super::transport::{ApiResponse, Exchange, HttpMethod};
+use crate::auth::token::Claims;
 use crate::auth::{AuthStore, SessionEnd, Tokens, User};
 use crate::clock::now_ms;
 
@@ -275,6 +276,14 @@ impl ApiClient {
                 self.refresh_replacing(Some(sent.to_owned())).await?
             }
         };
+        // The session may have changed hands meanwhile (a logout and another login, in another
+        // tab): never replay one user's request with another user's token.
+        let owner = |token: &str| Claims::decode(token).ok().and_then(|claims| claims.user_id);
+        if owner(&fresh) != owner(sent) {
+            self.activity
+                .step("the session changed during the retry → request dropped");
+            return Err(ApiError::SessionExpired);
+        }
         // Once: whatever this answer is, it goes back to the caller.
         let retried = self.exchange(exchange(Some(&fresh))).await;
         self.activity.step(match &retried {
@@ -295,7 +304,9 @@ impl ApiClient {
         let in_flight = self.state().refresh_flight.borrow().clone();
         if let Some(flight) = in_flight {
             self.activity.step("waiting for the refresh under way");
-            flight.await?;
+            if let Err(error) = flight.await {
+                return self.unexpired_access_after(error).map(Some);
+            }
         }
         let Some(tokens) = self.store.tokens_untracked() else {
             return Ok(None);
@@ -305,12 +316,29 @@ impl ApiClient {
         let due = self
             .refresh_due_at(&tokens)
             .is_none_or(|due_at| due_at <= now_ms());
-        if due {
-            self.activity
-                .step("access token expiring → refreshing before sending");
-            return self.refresh_replacing(Some(tokens.access)).await.map(Some);
+        if !due {
+            return Ok(Some(tokens.access));
         }
-        Ok(Some(tokens.access))
+        self.activity
+            .step("access token expiring → refreshing before sending");
+        match self.refresh_replacing(Some(tokens.access)).await {
+            Ok(access) => Ok(Some(access)),
+            Err(error) => self.unexpired_access_after(error).map(Some),
+        }
+    }
+
+    /// After a failed refresh: a passing failure (network, 5xx, 429) says nothing about an
+    /// access token that has not expired yet, so requests go on with it.
+    fn unexpired_access_after(&self, error: ApiError) -> ApiResult<String> {
+        let unexpired = self.store.tokens_untracked().filter(|tokens| {
+            tokens
+                .access_expires_at()
+                .is_some_and(|expires_at| expires_at > now_ms())
+        });
+        match unexpired {
+            Some(tokens) if error.is_transient() => Ok(tokens.access),
+            _ => Err(error),
+        }
     }
 
     /// When the access token should be refreshed, by the local clock (ms).
@@ -365,7 +393,8 @@ impl ApiClient {
             self.exchange_refresh_token().await
         })
         .await
-        .unwrap_or(Err(ApiError::Network));
+        // No lock in time: another tab holds it far too long. Refreshing anyway could race it.
+        .unwrap_or(Err(ApiError::Timeout));
         self.state().refresh_flight.borrow_mut().take();
         outcome
     }
@@ -418,6 +447,8 @@ impl ApiClient {
             }
             400 | 401 => {
                 self.activity.step("refresh refused → session ended");
+                // Only the session this refresh was for: another tab may have logged in anew.
+                self.store.sync_from_storage();
                 if self.store.refresh_token_untracked().as_deref() == Some(used.as_str()) {
                     self.store.end(SessionEnd::Expired);
                 }

@@ -87,11 +87,17 @@ pub fn keep_session_fresh(client: ApiClient) -> SessionKeeper {
             &document,
             "visibilitychange",
             move |_| {
+                // A tab coming back may have slept through other tabs' storage events.
+                store.sync_from_storage();
                 visible.set(!watched.hidden());
             },
         ));
     }
     if let Some(window) = store.window() {
+        // Restored from the back/forward cache: storage may have moved on without this page.
+        listeners.push(EventListener::new(&window, "pageshow", move |_| {
+            store.sync_from_storage();
+        }));
         // Back online: retry now rather than at the end of the backoff.
         listeners.push(EventListener::new(&window, "online", move |_| {
             keeper.connectivity.update(|state| {

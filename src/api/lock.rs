@@ -14,13 +14,16 @@ use wasm_bindgen_futures::JsFuture;
 use crate::clock::now_ms;
 
 /// How long a fallback lease is good for: a tab that dies holding it blocks others this long.
-const LEASE_MS: f64 = 10_000.0;
+/// Longer than a refresh can take (the client's 15 s timeout) with a margin, so a live holder
+/// never loses it mid-refresh.
+const LEASE_MS: f64 = 30_000.0;
 
 /// Runs `work` while holding the lock `name` across the tabs that share `window`'s origin.
 /// Without a window (host, memory storage) it simply runs `work`.
 ///
-/// `None` only if the browser's lock manager took `work` and then lost it, which the Web Locks
-/// specification does not allow with the options used here; callers treat it as a failure.
+/// `None` when the lock could not be had: the fallback lease stayed taken for a whole lease
+/// length, or the browser's lock manager lost `work` (which the Web Locks specification does
+/// not allow). `work` has not run then; callers treat it as a failure.
 pub async fn with_lock<T, F, Fut>(
     window: Option<&web_sys::Window>,
     name: &str,
@@ -40,7 +43,7 @@ where
     }
     // Web Locks are missing, or refused the request before running anything.
     let work = work.borrow_mut().take()?;
-    Some(with_lease(window, name, work).await)
+    with_lease(window, name, work).await
 }
 
 type Work<F> = Rc<RefCell<Option<F>>>;
@@ -76,26 +79,33 @@ where
     result.take()
 }
 
-async fn with_lease<T, F, Fut>(window: &web_sys::Window, name: &str, work: F) -> T
+async fn with_lease<T, F, Fut>(window: &web_sys::Window, name: &str, work: F) -> Option<T>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = T>,
 {
     let storage = window.local_storage().ok().flatten();
     let Some(storage) = storage else {
-        return work().await;
+        return Some(work().await);
     };
     let key = format!("{name}.lease");
     let me = format!("{:x}", (js_sys::Math::random() * 1e16) as u64);
-    // Give up waiting after one lease length: the holder has died, or storage misbehaves.
-    let give_up_at = now_ms() + LEASE_MS;
+    // Wait out one whole lease (a dead holder's lease expires within it), then give up:
+    // storage misbehaves.
+    let give_up_at = now_ms() + LEASE_MS + 2_000.0;
     loop {
         let holder = storage.get_item(&key).ok().flatten();
         let free = holder
             .as_deref()
             .is_none_or(|lease| lease_expired(lease, now_ms()));
         if free {
-            let _ = storage.set_item(&key, &format!("{me} {}", now_ms() + LEASE_MS));
+            if storage
+                .set_item(&key, &format!("{me} {}", now_ms() + LEASE_MS))
+                .is_err()
+            {
+                // Storage refuses writes: no lease is possible, so none can be contended.
+                return Some(work().await);
+            }
             // Another tab may have written in the same moment; the last writer holds it.
             gloo_timers::future::TimeoutFuture::new(30).await;
             let holder = storage.get_item(&key).ok().flatten();
@@ -107,7 +117,7 @@ where
             }
         }
         if now_ms() > give_up_at {
-            break;
+            return None;
         }
         gloo_timers::future::TimeoutFuture::new(50 + (js_sys::Math::random() * 50.0) as u32).await;
     }
@@ -120,7 +130,7 @@ where
     {
         let _ = storage.remove_item(&key);
     }
-    result
+    Some(result)
 }
 
 /// A lease is `"<holder> <until ms>"`; anything unreadable counts as expired.

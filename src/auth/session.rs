@@ -79,7 +79,18 @@ impl Tokens {
     pub fn access_refresh_due_at(&self, lead_ms: Option<f64>) -> Option<f64> {
         let expires_at = self.access_expires_at()?;
         let lifetime = self.access_lifetime_ms().unwrap_or(0.0);
-        Some(expires_at - lead_ms.unwrap_or_else(|| default_lead_ms(lifetime)))
+        // A lead as long as the token's life would make every moment due: at most half of it.
+        let lead = lead_ms
+            .unwrap_or_else(|| default_lead_ms(lifetime))
+            .min(lifetime / 2.0);
+        Some(expires_at - lead)
+    }
+
+    /// Whose tokens these are (the access token's `user_id` claim).
+    pub fn user_id(&self) -> Option<serde_json::Value> {
+        Claims::decode(&self.access)
+            .ok()
+            .and_then(|claims| claims.user_id)
     }
 
     /// Lifetime of the access token as issued, ms.
@@ -91,7 +102,7 @@ impl Tokens {
 }
 
 /// How the last session ended: it decides where the login page sends the user back to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SessionEnd {
     /// The user pressed "Log out".
     LoggedOut,
@@ -114,6 +125,9 @@ pub struct PersistedSession {
 pub struct StoredState {
     pub generation: u64,
     pub session: Option<PersistedSession>,
+    /// Why there is no session, so every tab tells its user the same thing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<SessionEnd>,
 }
 
 /// Whether a tab may write its state over what storage holds.
@@ -203,6 +217,11 @@ mod tests {
             tokens.access_refresh_due_at(Some(5_000.0)),
             Some(1_000.0 + 294_000.0)
         );
+        // A lead longer than the token lives is cut to half its lifetime.
+        assert_eq!(
+            tokens.access_refresh_due_at(Some(600_000.0)),
+            Some(1_000.0 + 299_000.0 - 150_000.0)
+        );
     }
 
     #[test]
@@ -228,6 +247,7 @@ mod tests {
         serde_json::to_string(&StoredState {
             generation: 3,
             session,
+            ended: None,
         })
         .expect("json")
     }
@@ -247,7 +267,8 @@ mod tests {
             parsed,
             Ok(StoredState {
                 generation: 3,
-                session: Some(session)
+                session: Some(session),
+                ended: None,
             })
         );
         let logged_out = StoredState::parse(&stored(None), 2_000.0);
@@ -255,7 +276,8 @@ mod tests {
             logged_out,
             Ok(StoredState {
                 generation: 3,
-                session: None
+                session: None,
+                ended: None,
             })
         );
     }

@@ -70,13 +70,17 @@ impl StorageArea {
         self.storage()?.get_item(key).ok().flatten()
     }
 
-    /// Stores `value`; a full or refused storage is worth a log line, not a failure.
-    pub fn save(&self, key: &str, value: &str) {
-        if let Some(storage) = self.storage() {
-            if storage.set_item(key, value).is_err() {
-                leptos::logging::warn!("could not write {key} to storage");
-            }
+    /// Stores `value`. `false` when the browser refused (quota, privacy mode); memory storage
+    /// keeps nothing and always succeeds.
+    pub fn save(&self, key: &str, value: &str) -> bool {
+        let Some(storage) = self.storage() else {
+            return true;
+        };
+        let saved = storage.set_item(key, value).is_ok();
+        if !saved {
+            leptos::logging::warn!("could not write {key} to storage");
         }
+        saved
     }
 
     pub fn remove(&self, key: &str) {

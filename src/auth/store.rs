@@ -94,6 +94,7 @@ impl AuthStore {
                 self.adopt(StoredState {
                     generation: 0,
                     session: None,
+                    ended: Some(SessionEnd::LoggedOut),
                 });
                 true
             }
@@ -117,7 +118,8 @@ impl AuthStore {
                 }
             }
             None if self.is_authenticated_untracked() => {
-                self.ended.set(Some(SessionEnd::LoggedOut));
+                self.ended
+                    .set(Some(stored.ended.unwrap_or(SessionEnd::LoggedOut)));
                 self.tokens.set(None);
                 self.user.set(None);
             }
@@ -127,7 +129,13 @@ impl AuthStore {
 
     /// Writes `session` unless another tab wrote since this one last looked (`force` writes
     /// anyway: a login or a logout wins). On a lost race this tab adopts the stored state.
-    fn write(&self, session: Option<PersistedSession>, force: bool) -> bool {
+    /// `ended` says why there is no session, for the other tabs.
+    fn write(
+        &self,
+        session: Option<PersistedSession>,
+        ended: Option<SessionEnd>,
+        force: bool,
+    ) -> bool {
         let seen = self.generation.get_value();
         let stored = self.read_stored();
         let stored_generation = stored.as_ref().map_or(seen, |s| s.generation);
@@ -137,15 +145,23 @@ impl AuthStore {
             }
             return false;
         }
-        let generation = stored_generation.max(seen) + 1;
-        match serde_json::to_string(&StoredState {
+        let generation = stored_generation.max(seen).saturating_add(1);
+        let saved = match serde_json::to_string(&StoredState {
             generation,
             session,
+            ended,
         }) {
             Ok(json) => self.area.with_value(|area| area.save(STORAGE_KEY, &json)),
-            Err(error) => leptos::logging::warn!("could not encode the session: {error}"),
+            Err(error) => {
+                leptos::logging::warn!("could not encode the session: {error}");
+                false
+            }
+        };
+        // A write that did not land must not claim a generation: storage still holds the old
+        // one, and claiming a newer one would later read as "cleared by another tab".
+        if saved {
+            self.generation.set_value(generation);
         }
-        self.generation.set_value(generation);
         true
     }
 
@@ -203,6 +219,7 @@ impl AuthStore {
                 tokens: tokens.clone(),
                 user: None,
             }),
+            None,
             true,
         );
         self.ended.set(None);
@@ -221,13 +238,24 @@ impl AuthStore {
         {
             return;
         }
-        if self.write(
-            Some(PersistedSession {
-                tokens,
-                user: Some(user.clone()),
-            }),
-            false,
-        ) {
+        let write_user = |tokens| {
+            self.write(
+                Some(PersistedSession {
+                    tokens,
+                    user: Some(user.clone()),
+                }),
+                None,
+                false,
+            )
+        };
+        // A lost race on an unrelated write (another tab's refresh of the same session) is
+        // retried on top of what that tab wrote; a different session drops the user.
+        let written = write_user(tokens.clone())
+            || self
+                .tokens_untracked()
+                .filter(|now| now.refresh == tokens.refresh || now.user_id() == tokens.user_id())
+                .is_some_and(write_user);
+        if written {
             self.user.set(Some(user));
         }
     }
@@ -252,8 +280,18 @@ impl AuthStore {
             tokens: next.clone(),
             user: self.user.get_untracked(),
         };
-        if !self.write(Some(session), false) {
-            return Ok(None);
+        if !self.write(Some(session), None, false) {
+            // Another tab wrote meanwhile, and this tab adopted it. If what it wrote still holds
+            // the refresh token this refresh used, it was unrelated (a user, say): this refresh
+            // stands, and under rotation must not be lost.
+            let unrelated = self.refresh_token_untracked().as_deref() == Some(used_refresh);
+            let session = PersistedSession {
+                tokens: next.clone(),
+                user: self.user.get_untracked(),
+            };
+            if !(unrelated && self.write(Some(session), None, false)) {
+                return Ok(None);
+            }
         }
         let access = next.access.clone();
         self.tokens.set(Some(next));
@@ -262,7 +300,7 @@ impl AuthStore {
 
     /// Ends the session, in every tab; `reason` tells the login page what happened.
     pub fn end(&self, reason: SessionEnd) {
-        self.write(None, true);
+        self.write(None, Some(reason), true);
         // The reason first: whatever reacts to the tokens going away can read it.
         self.ended.set(Some(reason));
         self.tokens.set(None);

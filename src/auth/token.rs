@@ -27,6 +27,9 @@ pub struct Claims {
     /// Issue time by the server's clock; with `exp` it gives the lifetime.
     #[serde(default)]
     pub iat: Option<i64>,
+    /// Whose token it is (SimpleJWT sends a string; other set-ups a number).
+    #[serde(default)]
+    pub user_id: Option<serde_json::Value>,
 }
 
 impl Claims {
@@ -51,7 +54,8 @@ impl Claims {
     /// The lifetime the server gave the token, in milliseconds (`exp - iat`), if it says.
     pub fn lifetime_ms(&self) -> Option<f64> {
         self.iat
-            .map(|iat| (self.exp - iat) as f64 * 1000.0)
+            .and_then(|iat| self.exp.checked_sub(iat))
+            .map(|seconds| seconds as f64 * 1000.0)
             .filter(|ms| *ms > 0.0)
     }
 }
@@ -135,6 +139,7 @@ pub(crate) mod tests {
             token_type: None,
             exp: 1_000_300,
             iat: Some(1_000_000),
+            user_id: None,
         };
         let received = (1_000_000.0 - 600.0) * 1000.0;
         assert_eq!(local_expiry_ms(&claims, received), received + 299_000.0);
@@ -158,7 +163,14 @@ pub(crate) mod tests {
             token_type: None,
             exp: 10,
             iat: Some(20),
+            user_id: None,
         };
         assert_eq!(claims.lifetime_ms(), None);
+        let overflowing = Claims {
+            exp: i64::MAX,
+            iat: Some(i64::MIN),
+            ..claims
+        };
+        assert_eq!(overflowing.lifetime_ms(), None);
     }
 }

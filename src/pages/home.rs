@@ -12,8 +12,16 @@ const BURST: usize = 10;
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
     let client = use_client();
-    let me = LocalResource::new(move || async move { client.me().await });
-    let load_error = Signal::derive(move || me.get().and_then(Result::err).map(|e| e.to_string()));
+    // An action, not a resource: a resource read here would suspend the whole protected page
+    // (ProtectedRoute renders in a Transition) until users/me/ answers.
+    let me = Action::new_local(move |_: &()| async move { client.me().await });
+    me.dispatch_local(());
+    let load_error = Signal::derive(move || {
+        me.value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
 
     let burst = Action::new_local(move |_: &()| async move {
         let activity = client.activity();
@@ -33,7 +41,7 @@ pub fn HomePage() -> impl IntoView {
         <div class="grid">
         <section class="card">
             <h1>"Your account"</h1>
-            <dl class="profile" aria-busy=move || me.get().is_none().to_string()>
+            <dl class="profile" aria-busy=move || me.pending().get().to_string()>
                 <dt>"Username"</dt>
                 <dd data-test="username">{move || auth.user().map(|u| u.username)}</dd>
                 <dt>"Email"</dt>
@@ -43,7 +51,9 @@ pub fn HomePage() -> impl IntoView {
             </dl>
             <Alert message=load_error/>
             <Show when=move || load_error.with(Option::is_some)>
-                <button on:click=move |_| me.refetch()>"Try again"</button>
+                <button on:click=move |_| {
+                    me.dispatch_local(());
+                }>"Try again"</button>
             </Show>
             <div class="actions">
                 <button on:click=move |_| { burst.dispatch_local(()); } disabled=move || burst.pending().get()>

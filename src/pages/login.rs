@@ -49,8 +49,8 @@ pub fn LoginPage() -> impl IntoView {
             _ => None,
         })
     };
+    // Field errors stand by their fields; the alert announces that there are some.
     let message = Signal::derive(move || match error() {
-        Some(ApiError::Fields(fields)) if fields.general.is_empty() => None,
         Some(error) => Some(error.to_string()),
         None => (auth.ended() == Some(SessionEnd::Expired))
             .then(|| "Your session has expired. Please log in again.".to_owned()),
@@ -64,6 +64,8 @@ pub fn LoginPage() -> impl IntoView {
                 on:submit=move |event| {
                     event.prevent_default();
                     if !log_in.pending().get_untracked() {
+                        // A repeated failure must read as new to screen readers.
+                        log_in.clear();
                         log_in.dispatch_local((username.get_untracked(), password.get_untracked()));
                     }
                 }

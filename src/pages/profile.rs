@@ -10,13 +10,21 @@ pub fn ProfilePage() -> impl IntoView {
     let auth = use_auth();
     let client = use_client();
     let email = RwSignal::new(auth.user().map(|u| u.email).unwrap_or_default());
-    let me = LocalResource::new(move || async move {
-        let user = client.me().await;
-        if let Ok(user) = &user {
-            email.set(user.email.clone());
+    // An action, not a resource: see the home page.
+    let me = Action::new_local(move |_: &()| {
+        let typed = email.get_untracked();
+        async move {
+            let user = client.me().await;
+            // Never overwrite what the user has started typing meanwhile.
+            if let Ok(user) = &user {
+                if email.get_untracked() == typed {
+                    email.set(user.email.clone());
+                }
+            }
+            user
         }
-        user
     });
+    me.dispatch_local(());
     let save = Action::new_local(move |email: &String| {
         let email = email.clone();
         async move { client.update_email(&email).await }
@@ -26,16 +34,13 @@ pub fn ProfilePage() -> impl IntoView {
         save.value()
             .get()
             .and_then(Result::err)
-            .or_else(|| me.get().and_then(Result::err))
+            .or_else(|| me.value().get().and_then(Result::err))
     };
     let email_error = Signal::derive(move || match error() {
         Some(ApiError::Fields(fields)) => fields.field("email"),
         _ => None,
     });
-    let message = Signal::derive(move || match error() {
-        Some(ApiError::Fields(fields)) if fields.general.is_empty() => None,
-        other => other.map(|e| e.to_string()),
-    });
+    let message = Signal::derive(move || error().map(|e| e.to_string()));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
 
     view! {

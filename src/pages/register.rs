@@ -42,10 +42,8 @@ pub fn RegisterPage() -> impl IntoView {
             _ => None,
         })
     };
-    let message = Signal::derive(move || match error() {
-        Some(ApiError::Fields(fields)) if fields.general.is_empty() => None,
-        other => other.map(|e| e.to_string()),
-    });
+    // Field errors stand by their fields; the alert announces that there are some.
+    let message = Signal::derive(move || error().map(|e| e.to_string()));
 
     view! {
         <section class="card narrow">
@@ -55,6 +53,8 @@ pub fn RegisterPage() -> impl IntoView {
                 on:submit=move |event| {
                     event.prevent_default();
                     if !register.pending().get_untracked() {
+                        // A repeated failure must read as new to screen readers.
+                        register.clear();
                         register.dispatch_local(Registration {
                             username: username.get_untracked(),
                             email: email.get_untracked(),
