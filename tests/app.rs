@@ -3,9 +3,7 @@
 
 mod support;
 
-use interceptor_app::api::ApiRequest;
 use interceptor_app::App;
-use serde_json::json;
 use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -172,10 +170,7 @@ async fn a_refused_refresh_sends_the_user_to_login_with_next() {
     reset().await;
     let h = stored_demo_session().await;
     let refresh = h.store.refresh_token_untracked().expect("refresh");
-    let blacklist = ApiRequest::post("v1/auth/jwt/blacklist/")
-        .json(&json!({"refresh": refresh}))
-        .expect("json");
-    assert_eq!(h.client.send(&blacklist).await.map(|r| r.status), Ok(200));
+    blacklist_behind_the_clients_back(&h.client, &refresh).await;
     spoil_access_token(&h.store);
     sleep(50).await;
     drop(h);

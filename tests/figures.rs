@@ -8,29 +8,12 @@ use futures::future::join_all;
 use gloo_net::http::Request;
 use interceptor_app::auth::{StorageArea, StorageKind};
 use support::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn print(line: String) {
     web_sys::console::log_1(&line.into());
-}
-
-fn new_frame_window() -> web_sys::Window {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("document");
-    let frame: web_sys::HtmlIFrameElement = document
-        .create_element("iframe")
-        .expect("iframe")
-        .unchecked_into();
-    document
-        .body()
-        .expect("body")
-        .append_child(&frame)
-        .expect("append");
-    frame.content_window().expect("frame window")
 }
 
 /// Refresh calls and 401s the server saw for a burst of 10 requests per tab after expiry.

@@ -205,10 +205,7 @@ async fn a_refused_refresh_ends_the_session() {
     let h = logged_in().await;
     let refresh = h.store.refresh_token_untracked().expect("refresh");
     // Blacklist it behind the client's back, then make the access token fail.
-    let blacklist = ApiRequest::post("v1/auth/jwt/blacklist/")
-        .json(&json!({"refresh": refresh}))
-        .expect("json");
-    assert_eq!(h.client.send(&blacklist).await.map(|r| r.status), Ok(200));
+    blacklist_behind_the_clients_back(&h.client, &refresh).await;
     spoil_access_token(&h.store);
 
     assert_eq!(h.client.me().await, Err(ApiError::SessionExpired));

@@ -8,26 +8,12 @@ mod support;
 use futures::future::join_all;
 use interceptor_app::auth::{SessionEnd, StorageArea, StorageKind, StoredState, STORAGE_KEY};
 use support::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A new same-origin frame: another window on the same storage, events and locks.
 fn new_tab() -> web_sys::Window {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("document");
-    let frame: web_sys::HtmlIFrameElement = document
-        .create_element("iframe")
-        .expect("iframe")
-        .unchecked_into();
-    document
-        .body()
-        .expect("body")
-        .append_child(&frame)
-        .expect("append");
-    frame.content_window().expect("frame window")
+    new_frame_window()
 }
 
 /// A store and client living in `window`, as the app would set them up in that tab.

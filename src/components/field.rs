@@ -1,5 +1,18 @@
 use leptos::prelude::*;
 
+use crate::api::ApiError;
+
+/// The server's messages for the field `name`, from a form's last error (a 400 field map).
+pub fn field_message<E>(error: E, name: &'static str) -> Signal<Option<String>>
+where
+    E: Fn() -> Option<ApiError> + Send + Sync + 'static,
+{
+    Signal::derive(move || match error() {
+        Some(ApiError::Fields(fields)) => fields.field(name),
+        _ => None,
+    })
+}
+
 /// A labelled input with its error message underneath, tied together for screen readers.
 #[component]
 pub fn TextField(

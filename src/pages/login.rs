@@ -3,9 +3,8 @@ use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::api::ApiError;
 use crate::auth::SessionEnd;
-use crate::components::{Alert, TextField};
+use crate::components::{field_message, Alert, TextField};
 use crate::context::{use_auth, use_client};
 use crate::routes::safe_next;
 
@@ -43,12 +42,7 @@ pub fn LoginPage() -> impl IntoView {
     });
 
     let error = move || log_in.value().get().and_then(Result::err);
-    let field_error = move |name: &'static str| {
-        Signal::derive(move || match error() {
-            Some(ApiError::Fields(fields)) => fields.field(name),
-            _ => None,
-        })
-    };
+    let field_error = move |name| field_message(error, name);
     // Field errors stand by their fields; the alert announces that there are some.
     let message = Signal::derive(move || match error() {
         Some(error) => Some(error.to_string()),

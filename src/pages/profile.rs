@@ -1,7 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::ApiError;
-use crate::components::{Alert, TextField};
+use crate::components::{field_message, Alert, TextField};
 use crate::context::{use_auth, use_client};
 
 /// `/profile`: the account as the server has it, and changing the email address.
@@ -36,10 +35,7 @@ pub fn ProfilePage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| me.value().get().and_then(Result::err))
     };
-    let email_error = Signal::derive(move || match error() {
-        Some(ApiError::Fields(fields)) => fields.field("email"),
-        _ => None,
-    });
+    let email_error = field_message(error, "email");
     let message = Signal::derive(move || error().map(|e| e.to_string()));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
 

@@ -3,8 +3,8 @@ use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
-use crate::api::{ApiError, Registration};
-use crate::components::{Alert, TextField};
+use crate::api::Registration;
+use crate::components::{field_message, Alert, TextField};
 use crate::context::{use_auth, use_client};
 
 /// `/register`: djoser `POST users/`; field errors next to their fields; then logged in, home.
@@ -36,12 +36,7 @@ pub fn RegisterPage() -> impl IntoView {
     });
 
     let error = move || register.value().get().and_then(Result::err);
-    let field_error = move |name: &'static str| {
-        Signal::derive(move || match error() {
-            Some(ApiError::Fields(fields)) => fields.field(name),
-            _ => None,
-        })
-    };
+    let field_error = move |name| field_message(error, name);
     // Field errors stand by their fields; the alert announces that there are some.
     let message = Signal::derive(move || error().map(|e| e.to_string()));
 

@@ -179,6 +179,34 @@ pub fn spoil_access_token(store: &AuthStore) {
     store.log_in(spoiled);
 }
 
+/// A new same-origin frame: another window on the same storage, `storage` events and Web
+/// Locks, which is what the app's tabs share.
+pub fn new_frame_window() -> web_sys::Window {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document");
+    let frame: web_sys::HtmlIFrameElement = document
+        .create_element("iframe")
+        .expect("iframe")
+        .unchecked_into();
+    document
+        .body()
+        .expect("body")
+        .append_child(&frame)
+        .expect("append");
+    frame.content_window().expect("frame window")
+}
+
+/// Blacklists `refresh` on the server behind the client's back, as another device's logout
+/// or an administrator would.
+pub async fn blacklist_behind_the_clients_back(client: &ApiClient, refresh: &str) {
+    let request = interceptor_app::api::ApiRequest::post("v1/auth/jwt/blacklist/")
+        .json(&serde_json::json!({ "refresh": refresh }))
+        .expect("json");
+    assert_eq!(client.send(&request).await.map(|r| r.status), Ok(200));
+}
+
 pub async fn sleep(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
 }
