@@ -9,6 +9,9 @@ use interceptor_server::db::IN_MEMORY;
 use interceptor_server::test_hooks::LogEntry;
 use interceptor_server::{app, AppState, Clock, Db, Settings};
 use serde_json::{json, Value};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::http::{Answer, Http};
@@ -41,9 +44,30 @@ pub fn dist_dir() -> PathBuf {
 /// user with its default password, `dist/` as the site. Stops when dropped.
 pub struct TestServer {
     origin: String,
+    addr: SocketAddr,
     state: AppState,
     http: Http,
     task: JoinHandle<()>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+/// Serves `state` on `listener` until told to stop (gracefully: idle keep-alive connections
+/// are closed, so the port then refuses the browser).
+fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+) -> (JoinHandle<()>, oneshot::Sender<()>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let router = app(state);
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+        if let Err(error) = server.await {
+            eprintln!("test server stopped: {error}");
+        }
+    });
+    (task, stop)
 }
 
 impl TestServer {
@@ -66,18 +90,41 @@ impl TestServer {
             .await
             .expect("a free port on 127.0.0.1");
         let addr = listener.local_addr().expect("the listener's address");
-        let router = app(state.clone());
-        let task = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                eprintln!("test server stopped: {error}");
-            }
-        });
+        let (task, stop) = serve(listener, state.clone());
         Self {
             origin: format!("http://{addr}"),
+            addr,
             state,
             http: Http::default(),
             task,
+            stop: Some(stop),
         }
+    }
+
+    /// Takes the server down: from now on its port refuses connections, as a crashed or
+    /// restarting backend's does. The state (users, tokens, blacklist) is kept for
+    /// [`TestServer::come_back`].
+    pub async fn go_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // A request in progress may finish; after that the task ends by itself.
+        if tokio::time::timeout(Duration::from_secs(5), &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
+    }
+
+    /// Serves again, on the same port, with the same state.
+    pub async fn come_back(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("the same port again");
+        let (task, stop) = serve(listener, self.state.clone());
+        self.task = task;
+        self.stop = Some(stop);
     }
 
     /// `http://127.0.0.1:<port>`, no trailing slash.

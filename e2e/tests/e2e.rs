@@ -266,3 +266,38 @@ async fn a_logout_in_one_tab_logs_the_other_out() {
     assert_eq!(browser.count("[data-test=username]").await, 0);
     h.finish().await;
 }
+
+/// The backend goes away while a refresh is due and comes back on the same port: the session is
+/// kept, the page says it is reconnecting, and it recovers by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_going_down_during_a_refresh_keeps_the_session_and_recovers() {
+    let mut h = Harness::start().await;
+    h.server.set_config(json!({ "access_ttl_ms": 3000 })).await;
+    h.log_in_from_home().await;
+    h.server.go_down().await;
+
+    // The keeper's refresh falls due about 1.7 s after login and cannot connect.
+    h.browser
+        .wait_for_text("[data-test=connectivity]", "reconnecting (attempt 1)")
+        .await;
+    assert_eq!(
+        h.browser.location().await,
+        "/",
+        "a network failure is not a logout"
+    );
+    assert_eq!(
+        h.browser.try_text("[data-test=username]").await.as_deref(),
+        Ok(DEMO_USERNAME)
+    );
+
+    h.server.come_back().await;
+    h.browser
+        .wait_for_text("[data-test=connectivity]", "online")
+        .await;
+    h.browser.click_button("Fire 10 requests").await;
+    h.browser
+        .wait_for_text("[data-test=burst-result]", "10 of 10 succeeded")
+        .await;
+    assert_eq!(h.browser.location().await, "/");
+    h.finish().await;
+}
