@@ -65,7 +65,7 @@ async fn the_session_survives_a_reload_through_local_storage() {
         .log_in(DEMO_USER, DEMO_PASSWORD)
         .await
         .expect("login");
-    sleep(50).await; // the persisting effect runs after the change
+    sleep(50).await;
     let tokens = first.store.tokens_untracked();
 
     let reloaded = harness_with(API, StorageKind::Local);

@@ -12,10 +12,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn new_tab() -> web_sys::Window {
-    new_frame_window()
-}
-
 /// A store and client living in `window`, as the app would set them up in that tab.
 fn tab(window: web_sys::Window) -> Harness {
     harness_in(
@@ -28,8 +24,8 @@ fn tab(window: web_sys::Window) -> Harness {
 /// Three tabs; the first has logged in, the other two have picked the session up.
 async fn three_tabs() -> [Harness; 3] {
     let first = tab(web_sys::window().expect("window"));
-    let second = tab(new_tab());
-    let third = tab(new_tab());
+    let second = tab(new_frame_window());
+    let third = tab(new_frame_window());
     first
         .client
         .log_in(DEMO_USER, DEMO_PASSWORD)
@@ -113,7 +109,7 @@ async fn a_stale_tab_never_writes_old_tokens_over_a_logout() {
         owner.set();
         let store = interceptor_app::auth::AuthStore::restore_from(StorageArea::in_window(
             StorageKind::Local,
-            new_tab(),
+            new_frame_window(),
         ));
         (owner, store)
     };
@@ -168,7 +164,7 @@ fn set_hidden(window: &web_sys::Window, hidden: bool) {
 async fn a_hidden_tab_does_not_refresh_until_it_is_shown_again() {
     reset().await;
     set_config(r#"{"access_ttl_ms":2000}"#).await;
-    let window = new_tab();
+    let window = new_frame_window();
     let hidden_tab = tab(window.clone());
     hidden_tab
         .client
@@ -205,7 +201,7 @@ async fn a_hidden_tab_does_not_refresh_until_it_is_shown_again() {
 async fn without_web_locks_the_storage_lease_still_serialises_refreshes() {
     reset().await;
     // Two tabs whose browser has no navigator.locks.
-    let windows = [new_tab(), new_tab()];
+    let windows = [new_frame_window(), new_frame_window()];
     for window in &windows {
         let descriptor = js_sys::Object::new();
         js_sys::Reflect::set(

@@ -81,6 +81,11 @@ impl Activity {
             .with(|entries| entries.iter().rev().cloned().collect())
     }
 
+    /// Whether nothing is logged (tracked), without copying the log.
+    pub fn is_empty(&self) -> bool {
+        self.entries.with(VecDeque::is_empty)
+    }
+
     pub fn clear(&self) {
         self.entries.update(VecDeque::clear);
     }

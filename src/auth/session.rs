@@ -77,8 +77,10 @@ impl Tokens {
     /// When the access token should be refreshed: `lead_ms` before it expires, or the default
     /// lead for its lifetime.
     pub fn access_refresh_due_at(&self, lead_ms: Option<f64>) -> Option<f64> {
-        let expires_at = self.access_expires_at()?;
-        let lifetime = self.access_lifetime_ms().unwrap_or(0.0);
+        // Decoded once: this runs before every request.
+        let claims = Claims::decode(&self.access).ok()?;
+        let expires_at = local_expiry_ms(&claims, self.access_received_at);
+        let lifetime = claims.lifetime_ms().unwrap_or(0.0);
         // A lead as long as the token's life would make every moment due: at most half of it.
         let lead = lead_ms
             .unwrap_or_else(|| default_lead_ms(lifetime))

@@ -18,7 +18,7 @@ pub fn ActivityPanel() -> impl IntoView {
                     <ActivityLine entry/>
                 </For>
             </ol>
-            <Show when=move || activity.newest_first().is_empty()>
+            <Show when=move || activity.is_empty()>
                 <p class="muted">"No requests yet."</p>
             </Show>
         </section>
