@@ -53,6 +53,7 @@ pub mod auth;
 pub mod clock;
 pub mod components;
 pub mod context;
+pub mod json;
 pub mod pages;
 pub mod routes;
 

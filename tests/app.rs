@@ -196,7 +196,7 @@ async fn a_refused_refresh_sends_the_user_to_login_with_next() {
                 .flatten()
         })
         .expect("a stored state");
-    let stored: interceptor_app::auth::StoredState = serde_json::from_str(&stored).expect("state");
+    let stored = interceptor_app::auth::StoredState::decode(&stored).expect("state");
     assert_eq!(stored.session, None);
 }
 

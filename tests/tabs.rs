@@ -126,7 +126,7 @@ async fn a_stale_tab_never_writes_old_tokens_over_a_logout() {
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
         .expect("stored state");
-    let stored: StoredState = serde_json::from_str(&stored).expect("state");
+    let stored = StoredState::decode(&stored).expect("state");
     assert_eq!(stored.session, None, "the logout stands");
     assert!(
         !stale.1.is_authenticated_untracked(),
@@ -270,7 +270,7 @@ async fn a_refresh_survives_an_unrelated_write_from_another_tab() {
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
         .expect("stored state");
-    let stored: StoredState = serde_json::from_str(&stored).expect("state");
+    let stored = StoredState::decode(&stored).expect("state");
     let session = stored.session.expect("a session");
     assert_eq!(
         session.tokens.refresh, answer.refresh,

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::activity::{Activity, ActivityKind};
 use super::base::ApiBase;
@@ -20,6 +20,7 @@ use super::transport::{ApiResponse, Exchange, HttpMethod};
 use crate::auth::token::Claims;
 use crate::auth::{AuthStore, SessionEnd, Tokens, User};
 use crate::clock::now_ms;
+use crate::json::{Json, JsonError};
 
 /// The API paths, relative to the base. The defaults are djoser + SimpleJWT's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,10 +95,16 @@ impl ApiRequest {
         Self::new(HttpMethod::Patch, path)
     }
 
-    /// A JSON body; sent again byte for byte on a retry.
+    /// A JSON body from a serde type; sent again byte for byte on a retry.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> ApiResult<Self> {
         self.body = Some(serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?);
         Ok(self)
+    }
+
+    /// A JSON body from a [`Json`] tree (what the client's own requests use: no serde).
+    pub fn json_body(mut self, body: &Json) -> Self {
+        self.body = Some(body.to_string());
+        self
     }
 
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
@@ -151,37 +158,58 @@ pub struct ApiClient {
     state: StoredValue<Rc<ClientState>, LocalStorage>,
 }
 
-#[derive(Serialize)]
-struct Credentials<'a> {
-    username: &'a str,
-    password: &'a str,
-}
-
-#[derive(Deserialize)]
+/// `jwt/create/`'s answer.
 struct TokenPair {
     access: String,
     refresh: String,
 }
 
-#[derive(Serialize)]
-struct RefreshBody<'a> {
-    refresh: &'a str,
+impl TokenPair {
+    fn from_json(json: &Json) -> Result<Self, JsonError> {
+        Ok(Self {
+            access: json.field("access", Json::as_str)?.to_owned(),
+            refresh: json.field("refresh", Json::as_str)?.to_owned(),
+        })
+    }
 }
 
-#[derive(Deserialize)]
+/// `jwt/refresh/`'s answer.
 struct RefreshAnswer {
     access: String,
     /// Present when the server rotates refresh tokens.
-    #[serde(default)]
     refresh: Option<String>,
 }
 
+impl RefreshAnswer {
+    fn from_json(json: &Json) -> Result<Self, JsonError> {
+        Ok(Self {
+            access: json.field("access", Json::as_str)?.to_owned(),
+            refresh: json.optional("refresh", Json::as_str)?.map(str::to_owned),
+        })
+    }
+}
+
+/// The body `jwt/refresh/` and `jwt/blacklist/` take.
+fn refresh_body(refresh: &str) -> Json {
+    Json::object([("refresh", refresh.into())])
+}
+
 /// What registration sends (djoser `POST users/`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Registration {
     pub username: String,
     pub email: String,
     pub password: String,
+}
+
+impl Registration {
+    pub fn to_json(&self) -> Json {
+        Json::object([
+            ("username", self.username.as_str().into()),
+            ("email", self.email.as_str().into()),
+            ("password", self.password.as_str().into()),
+        ])
+    }
 }
 
 impl ApiClient {
@@ -293,9 +321,18 @@ impl ApiClient {
         retried
     }
 
-    /// Sends and decodes a 2xx body as `T`.
+    /// Sends and decodes a 2xx body as `T` with serde.
     pub async fn call<T: serde::de::DeserializeOwned>(&self, request: &ApiRequest) -> ApiResult<T> {
         self.send(request).await?.json()
+    }
+
+    /// Sends and reads a 2xx body with `read` (the client's own types: no serde).
+    pub async fn call_with<T>(
+        &self,
+        request: &ApiRequest,
+        read: impl FnOnce(&Json) -> Result<T, JsonError>,
+    ) -> ApiResult<T> {
+        self.send(request).await?.read_json(read)
     }
 
     /// The token a request should carry now: it waits for a refresh under way, and refreshes
@@ -405,8 +442,7 @@ impl ApiClient {
         };
         let state = self.state();
         let config = &state.config;
-        let body = serde_json::to_string(&RefreshBody { refresh: &used })
-            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        let body = refresh_body(&used).to_string();
         let response = self
             .exchange(Exchange {
                 method: HttpMethod::Post,
@@ -423,7 +459,7 @@ impl ApiClient {
             })?;
         match response.status {
             200..=299 => {
-                let answer: RefreshAnswer = response.json()?;
+                let answer = response.read_json(RefreshAnswer::from_json)?;
                 let rotated = answer.refresh.is_some();
                 match self
                     .store
@@ -471,8 +507,11 @@ impl ApiClient {
         let endpoints = self.state().config.endpoints.clone();
         let request = ApiRequest::post(endpoints.token_create)
             .skip_auth()
-            .json(&Credentials { username, password })?;
-        let pair: TokenPair = self.call(&request).await?;
+            .json_body(&Json::object([
+                ("username", username.into()),
+                ("password", password.into()),
+            ]));
+        let pair = self.call_with(&request, TokenPair::from_json).await?;
         let tokens = Tokens::new(pair.access, pair.refresh, now_ms())
             .map_err(|e| ApiError::Decode(e.to_string()))?;
         self.store.log_in(tokens);
@@ -485,7 +524,9 @@ impl ApiClient {
     /// `GET users/me/`; the answer becomes the store's current user.
     pub async fn me(&self) -> ApiResult<User> {
         let path = self.state().config.endpoints.me.clone();
-        let user: User = self.call(&ApiRequest::get(path)).await?;
+        let user = self
+            .call_with(&ApiRequest::get(path), User::from_json)
+            .await?;
         self.store.set_user(user.clone());
         Ok(user)
     }
@@ -493,8 +534,8 @@ impl ApiClient {
     /// Changes the user's email (djoser `PATCH users/me/`); the answer becomes the current user.
     pub async fn update_email(&self, email: &str) -> ApiResult<User> {
         let path = self.state().config.endpoints.me.clone();
-        let request = ApiRequest::patch(path).json(&serde_json::json!({ "email": email }))?;
-        let user: User = self.call(&request).await?;
+        let request = ApiRequest::patch(path).json_body(&Json::object([("email", email.into())]));
+        let user = self.call_with(&request, User::from_json).await?;
         self.store.set_user(user.clone());
         Ok(user)
     }
@@ -502,7 +543,9 @@ impl ApiClient {
     /// Registers an account (djoser `POST users/`), then logs in with it.
     pub async fn register(&self, registration: &Registration) -> ApiResult<()> {
         let path = self.state().config.endpoints.users.clone();
-        let request = ApiRequest::post(path).skip_auth().json(registration)?;
+        let request = ApiRequest::post(path)
+            .skip_auth()
+            .json_body(&registration.to_json());
         self.send(&request).await?.ok()?;
         self.log_in(&registration.username, &registration.password)
             .await
@@ -515,13 +558,10 @@ impl ApiClient {
         self.store.end(SessionEnd::LoggedOut);
         let Some(refresh) = refresh else { return };
         let path = self.state().config.endpoints.token_blacklist.clone();
-        let sent = match ApiRequest::post(path)
+        let request = ApiRequest::post(path)
             .skip_auth()
-            .json(&RefreshBody { refresh: &refresh })
-        {
-            Ok(request) => self.send(&request).await.and_then(|response| response.ok()),
-            Err(error) => Err(error),
-        };
+            .json_body(&refresh_body(&refresh));
+        let sent = self.send(&request).await.and_then(|response| response.ok());
         if let Err(error) = sent {
             leptos::logging::warn!("could not blacklist the refresh token: {error}");
         }

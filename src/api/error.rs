@@ -1,8 +1,6 @@
 //! The API layer's one error type, with messages a person can act on.
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
+use crate::json::Json;
 
 /// Everything an API call can end in other than success.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -42,17 +40,21 @@ pub enum ApiError {
 /// Result alias for the API layer.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// A DRF validation body: field name to messages. `non_field_errors` and `detail` go to `general`.
+/// A DRF validation body: field name to messages, in the server's order. `non_field_errors` and
+/// `detail` go to `general`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldErrors {
-    pub fields: BTreeMap<String, Vec<String>>,
+    pub fields: Vec<(String, Vec<String>)>,
     pub general: Vec<String>,
 }
 
 impl FieldErrors {
     /// The messages for one field, joined, if it has any.
     pub fn field(&self, name: &str) -> Option<String> {
-        self.fields.get(name).map(|messages| messages.join(" "))
+        self.fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, messages)| messages.join(" "))
     }
 
     /// One line for places that show a single message.
@@ -60,33 +62,43 @@ impl FieldErrors {
         if let Some(first) = self.general.first() {
             return first.clone();
         }
-        match self.fields.iter().next() {
-            Some((field, messages)) if self.fields.len() == 1 => {
-                format!("{}: {}", field, messages.join(" "))
-            }
+        match self.fields.as_slice() {
+            [(field, messages)] => format!("{}: {}", field, messages.join(" ")),
             _ => "Please correct the highlighted fields.".to_owned(),
         }
     }
 }
 
-#[derive(Deserialize)]
+/// DRF's `{"detail": …, "code": …}`.
 struct DetailBody {
     detail: String,
-    #[serde(default)]
     code: Option<String>,
+}
+
+impl DetailBody {
+    fn parse(body: &str) -> Option<Self> {
+        let json = Json::parse(body).ok()?;
+        Some(Self {
+            detail: json.field("detail", Json::as_str).ok()?.to_owned(),
+            code: json
+                .optional("code", Json::as_str)
+                .ok()
+                .flatten()
+                .map(str::to_owned),
+        })
+    }
 }
 
 /// Whether a 401 body says the token is bad (expired, invalid, wrong type): the only 401 that a
 /// refresh can fix. Bad credentials and missing credentials carry no `code`.
 pub fn is_token_not_valid(body: &str) -> bool {
-    serde_json::from_str::<DetailBody>(body)
-        .is_ok_and(|b| b.code.as_deref() == Some("token_not_valid"))
+    DetailBody::parse(body).is_some_and(|b| b.code.as_deref() == Some("token_not_valid"))
 }
 
 impl ApiError {
     /// The error for a non-2xx answer.
     pub fn from_response(status: u16, body: &str, retry_after: Option<&str>) -> Self {
-        let detail = serde_json::from_str::<DetailBody>(body).ok();
+        let detail = DetailBody::parse(body);
         match status {
             400 => Self::Fields(parse_field_errors(body)),
             401 => match detail {
@@ -121,17 +133,17 @@ impl ApiError {
 
 fn parse_field_errors(body: &str) -> FieldErrors {
     let mut errors = FieldErrors::default();
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(body) else {
+    let Ok(Json::Object(members)) = Json::parse(body) else {
         errors
             .general
             .push("The request was refused as invalid.".into());
         return errors;
     };
-    for (key, value) in map {
+    for (key, value) in members {
         let messages: Vec<String> = match value {
-            serde_json::Value::String(text) => vec![text],
-            serde_json::Value::Array(items) => items
-                .into_iter()
+            Json::String(text) => vec![text],
+            Json::Array(items) => items
+                .iter()
                 .filter_map(|item| item.as_str().map(str::to_owned))
                 .collect(),
             _ => continue,
@@ -139,7 +151,11 @@ fn parse_field_errors(body: &str) -> FieldErrors {
         if key == "detail" || key == "non_field_errors" {
             errors.general.extend(messages);
         } else {
-            errors.fields.insert(key, messages);
+            match errors.fields.iter_mut().find(|(field, _)| *field == key) {
+                // A repeated key reads as its last value, as JSON.parse has it.
+                Some((_, existing)) => *existing = messages,
+                None => errors.fields.push((key, messages)),
+            }
         }
     }
     errors

@@ -100,7 +100,7 @@ where
             .is_none_or(|lease| lease_expired(lease, now_ms()));
         if free {
             if storage
-                .set_item(&key, &format!("{me} {}", now_ms() + LEASE_MS))
+                .set_item(&key, &format!("{me} {}", (now_ms() + LEASE_MS) as i64))
                 .is_err()
             {
                 // Storage refuses writes: no lease is possible, so none can be contended.
@@ -133,12 +133,13 @@ where
     Some(result)
 }
 
-/// A lease is `"<holder> <until ms>"`; anything unreadable counts as expired.
+/// A lease is `"<holder> <until, whole ms>"`; anything unreadable counts as expired.
+/// (Integers, so that no float formatting or parsing code is linked for it.)
 fn lease_expired(lease: &str, now_ms: f64) -> bool {
     lease
         .split_once(' ')
-        .and_then(|(_, until)| until.parse::<f64>().ok())
-        .is_none_or(|until| until <= now_ms)
+        .and_then(|(_, until)| until.parse::<i64>().ok())
+        .is_none_or(|until| until as f64 <= now_ms)
 }
 
 #[cfg(test)]

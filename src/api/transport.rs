@@ -4,6 +4,7 @@ use futures::future::{select, Either};
 use gloo_net::http::{Method, RequestBuilder};
 
 use super::error::{ApiError, ApiResult};
+use crate::json::{Json, JsonError};
 
 /// An HTTP method the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,15 @@ impl ApiResponse {
         (200..300).contains(&self.status)
     }
 
-    /// The body as `T` for a 2xx, the matching [`ApiError`] otherwise.
+    /// The body read by `read` for a 2xx, the matching [`ApiError`] otherwise.
+    pub fn read_json<T>(&self, read: impl FnOnce(&Json) -> Result<T, JsonError>) -> ApiResult<T> {
+        self.ok()?;
+        Json::parse(&self.body)
+            .and_then(|json| read(&json))
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    /// The body as `T` (serde) for a 2xx, the matching [`ApiError`] otherwise.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> ApiResult<T> {
         self.ok()?;
         serde_json::from_str(&self.body).map_err(|e| ApiError::Decode(e.to_string()))

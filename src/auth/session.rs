@@ -1,20 +1,37 @@
 //! The session as plain data: tokens, the user, and the rules for moving between states.
 //! No signals here, so every transition is unit-tested on the host.
 
-use serde::{Deserialize, Serialize};
-
 use super::token::{default_lead_ms, local_expiry_ms, Claims, TokenError};
+use crate::json::{Json, JsonError};
 
 /// The logged-in user, as `users/me/` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub email: String,
     pub id: u64,
     pub username: String,
 }
 
+impl User {
+    pub fn from_json(json: &Json) -> Result<Self, JsonError> {
+        Ok(Self {
+            email: json.field("email", Json::as_str)?.to_owned(),
+            id: json.field("id", Json::as_u64)?,
+            username: json.field("username", Json::as_str)?.to_owned(),
+        })
+    }
+
+    pub fn to_json(&self) -> Json {
+        Json::object([
+            ("email", self.email.as_str().into()),
+            ("id", self.id.into()),
+            ("username", self.username.as_str().into()),
+        ])
+    }
+}
+
 /// Both tokens, with the local time each arrived (their lifetimes count from then).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tokens {
     pub access: String,
     pub refresh: String,
@@ -25,6 +42,31 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    fn from_json(json: &Json) -> Result<Self, JsonError> {
+        Ok(Self {
+            access: json.field("access", Json::as_str)?.to_owned(),
+            refresh: json.field("refresh", Json::as_str)?.to_owned(),
+            access_received_at: json.field("access_received_at", Json::as_i64)? as f64,
+            refresh_received_at: json.field("refresh_received_at", Json::as_i64)? as f64,
+        })
+    }
+
+    /// Times are written in whole milliseconds, which is what `Date.now()` gives.
+    fn to_json(&self) -> Json {
+        Json::object([
+            ("access", self.access.as_str().into()),
+            ("refresh", self.refresh.as_str().into()),
+            (
+                "access_received_at",
+                (self.access_received_at.round() as i64).into(),
+            ),
+            (
+                "refresh_received_at",
+                (self.refresh_received_at.round() as i64).into(),
+            ),
+        ])
+    }
+
     /// A fresh pair from a login; both must be JWTs.
     pub fn new(access: String, refresh: String, now_ms: f64) -> Result<Self, TokenError> {
         Claims::decode(&access)?;
@@ -89,7 +131,7 @@ impl Tokens {
     }
 
     /// Whose tokens these are (the access token's `user_id` claim).
-    pub fn user_id(&self) -> Option<serde_json::Value> {
+    pub fn user_id(&self) -> Option<Json> {
         Claims::decode(&self.access)
             .ok()
             .and_then(|claims| claims.user_id)
@@ -104,7 +146,7 @@ impl Tokens {
 }
 
 /// How the last session ended: it decides where the login page sends the user back to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionEnd {
     /// The user pressed "Log out".
     LoggedOut,
@@ -112,23 +154,58 @@ pub enum SessionEnd {
     Expired,
 }
 
+impl SessionEnd {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::LoggedOut => "LoggedOut",
+            Self::Expired => "Expired",
+        }
+    }
+
+    fn from_json(json: &Json) -> Option<Self> {
+        match json.as_str()? {
+            "LoggedOut" => Some(Self::LoggedOut),
+            "Expired" => Some(Self::Expired),
+            _ => None,
+        }
+    }
+}
+
 /// A session as it is kept in storage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PersistedSession {
     pub tokens: Tokens,
-    #[serde(default)]
     pub user: Option<User>,
+}
+
+impl PersistedSession {
+    fn from_json(json: &Json) -> Result<Self, JsonError> {
+        let tokens = json.field("tokens", Some)?;
+        Ok(Self {
+            tokens: Tokens::from_json(tokens)?,
+            user: match json.optional("user", Some)? {
+                Some(user) => Some(User::from_json(user)?),
+                None => None,
+            },
+        })
+    }
+
+    fn to_json(&self) -> Json {
+        Json::object([
+            ("tokens", self.tokens.to_json()),
+            ("user", self.user.as_ref().map_or(Json::Null, User::to_json)),
+        ])
+    }
 }
 
 /// What is kept under [`STORAGE_KEY`]: the session, or none after a logout, and a generation
 /// that every write increases. A tab writes only over the generation it last saw, so a stale
 /// tab can never put old tokens back over newer ones (or over a logout).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredState {
     pub generation: u64,
     pub session: Option<PersistedSession>,
     /// Why there is no session, so every tab tells its user the same thing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<SessionEnd>,
 }
 
@@ -152,10 +229,33 @@ pub enum RestoreError {
 }
 
 impl StoredState {
+    /// Reads the stored JSON's shape, without checking the tokens (see [`Self::parse`]).
+    pub fn decode(text: &str) -> Result<Self, JsonError> {
+        let json = Json::parse(text)?;
+        Ok(Self {
+            generation: json.field("generation", Json::as_u64)?,
+            session: match json.optional("session", Some)? {
+                Some(session) => Some(PersistedSession::from_json(session)?),
+                None => None,
+            },
+            ended: json.optional("ended", SessionEnd::from_json)?,
+        })
+    }
+
+    /// The JSON kept in storage.
+    pub fn encode(&self) -> String {
+        let session = self.session.as_ref().map(PersistedSession::to_json);
+        Json::object([
+            ("generation", self.generation.into()),
+            ("session", session.unwrap_or(Json::Null)),
+            ("ended", self.ended.map(SessionEnd::as_str).into()),
+        ])
+        .to_string()
+    }
+
     /// Parses and checks what storage holds: both tokens JWTs, the refresh token not expired.
     pub fn parse(json: &str, now_ms: f64) -> Result<Self, RestoreError> {
-        let state: Self =
-            serde_json::from_str(json).map_err(|e| RestoreError::Shape(e.to_string()))?;
+        let state = Self::decode(json).map_err(|e| RestoreError::Shape(e.to_string()))?;
         let Some(session) = &state.session else {
             return Ok(state);
         };
@@ -246,12 +346,12 @@ mod tests {
     }
 
     fn stored(session: Option<PersistedSession>) -> String {
-        serde_json::to_string(&StoredState {
+        StoredState {
             generation: 3,
             session,
             ended: None,
-        })
-        .expect("json")
+        }
+        .encode()
     }
 
     #[test]
@@ -282,6 +382,20 @@ mod tests {
                 ended: None,
             })
         );
+    }
+
+    #[test]
+    fn sessions_stored_by_earlier_builds_still_read() {
+        // serde_json wrote the times as floats and left `ended` out.
+        let tokens = pair(1_000.0);
+        let old = format!(
+            r#"{{"generation":7,"session":{{"tokens":{{"access":"{}","refresh":"{}","access_received_at":1000.0,"refresh_received_at":1000.0}},"user":null}}}}"#,
+            tokens.access, tokens.refresh
+        );
+        let parsed = StoredState::parse(&old, 2_000.0).expect("old entry");
+        assert_eq!(parsed.generation, 7);
+        assert_eq!(parsed.ended, None);
+        assert_eq!(parsed.session.map(|s| s.tokens), Some(tokens));
     }
 
     #[test]

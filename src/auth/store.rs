@@ -146,17 +146,13 @@ impl AuthStore {
             return false;
         }
         let generation = stored_generation.max(seen).saturating_add(1);
-        let saved = match serde_json::to_string(&StoredState {
+        let json = StoredState {
             generation,
             session,
             ended,
-        }) {
-            Ok(json) => self.area.with_value(|area| area.save(STORAGE_KEY, &json)),
-            Err(error) => {
-                leptos::logging::warn!("could not encode the session: {error}");
-                false
-            }
-        };
+        }
+        .encode();
+        let saved = self.area.with_value(|area| area.save(STORAGE_KEY, &json));
         // A write that did not land must not claim a generation: storage still holds the old
         // one, and claiming a newer one would later read as "cleared by another tab".
         if saved {

@@ -3,7 +3,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use serde::Deserialize;
+
+use crate::json::{Json, JsonError};
 
 /// Why a string is not a JWT this client can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,19 +18,16 @@ pub enum TokenError {
 }
 
 /// The claims SimpleJWT puts in every token that the client relies on.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     /// `access` or `refresh`.
-    #[serde(default)]
     pub token_type: Option<String>,
     /// Expiry, whole seconds since the epoch by the server's clock.
     pub exp: i64,
     /// Issue time by the server's clock; with `exp` it gives the lifetime.
-    #[serde(default)]
     pub iat: Option<i64>,
     /// Whose token it is (SimpleJWT sends a string; other set-ups a number).
-    #[serde(default)]
-    pub user_id: Option<serde_json::Value>,
+    pub user_id: Option<Json>,
 }
 
 impl Claims {
@@ -48,7 +46,20 @@ impl Claims {
         let bytes = URL_SAFE_NO_PAD
             .decode(payload.trim_end_matches('='))
             .map_err(|_| TokenError::Encoding)?;
-        serde_json::from_slice(&bytes).map_err(|e| TokenError::Payload(e.to_string()))
+        let text = String::from_utf8(bytes).map_err(|_| TokenError::Encoding)?;
+        let payload = Json::parse(&text).map_err(|e| TokenError::Payload(e.to_string()))?;
+        Self::from_json(&payload).map_err(|e| TokenError::Payload(e.to_string()))
+    }
+
+    fn from_json(payload: &Json) -> Result<Self, JsonError> {
+        Ok(Self {
+            token_type: payload
+                .optional("token_type", Json::as_str)?
+                .map(str::to_owned),
+            exp: payload.field("exp", Json::as_i64)?,
+            iat: payload.optional("iat", Json::as_i64)?,
+            user_id: payload.get("user_id").filter(|id| !id.is_null()).cloned(),
+        })
     }
 
     /// The lifetime the server gave the token, in milliseconds (`exp - iat`), if it says.

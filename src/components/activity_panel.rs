@@ -47,7 +47,7 @@ fn ActivityLine(entry: ActivityEntry) -> impl IntoView {
                     <span class="method">{method}</span>
                     <span class="path">{path}</span>
                     <span class=class>{status_text}</span>
-                    <span class="duration">{format!("{duration_ms:.0} ms")}</span>
+                    <span class="duration">{format!("{} ms", duration_ms.round() as u64)}</span>
                 </li>
             }
             .into_any()

@@ -15,7 +15,7 @@ pub fn ConnectivityBanner() -> impl IntoView {
             retry_at,
             reason,
         } => {
-            let seconds = ((retry_at - now_ms()) / 1000.0).ceil().max(0.0);
+            let seconds = ((retry_at - now_ms()) / 1000.0).ceil().max(0.0) as u64;
             Some(format!(
                 "Reconnecting… {reason} Your session is kept; retry {attempt} in about {seconds} s."
             ))
