@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Attributes a wasm file's code bytes to crates, from its name section.
 
-Usage: scripts/wasm-sizes.py FILE.wasm [TOP]
-Run it on cargo's output (target/wasm32-unknown-unknown/release/interceptor-app.wasm), which still
-has its name section; wasm-bindgen and wasm-opt shrink the code further, so read the shares, not
-the absolute bytes.
+Usage: scripts/wasm-sizes.py FILE.wasm [--against FLOOR.wasm] [--top N]
+
+Best run on the shipped code with its names kept: scripts/named-wasm builds that (wasm-bindgen,
+then wasm-opt -Oz -g, as trunk does but without stripping names). `--against` sets each crate
+beside the same figure for another build, e.g. the bare Leptos page in bench/bare-leptos, so
+what the app adds to the framework's floor stands out.
+
+Generic code is counted where it is defined: `core::ptr::drop_in_place<tachys::…>` is core's,
+`<T as reactive_graph::traits::Read>::try_read` is reactive_graph's.
 """
 import re
 import sys
@@ -62,27 +67,39 @@ def imported_functions(payload):
     return functions
 
 
-def crate_of(name):
-    """The crate a function comes from: its innermost crate root in a v0 or legacy mangled name.
+PRIMITIVES = {"bool", "char", "str", "f32", "f64", "u8", "u16", "u32", "u64", "u128", "usize",
+              "i8", "i16", "i32", "i64", "i128", "isize"}
 
-    Generic functions are attributed to the crate that defines them, not the one that
-    instantiated them (so `core::fmt` generic over an app type counts as core)."""
+
+def crate_of(name):
+    """The crate a function comes from, from a mangled (v0 or legacy) or demangled name."""
     v0 = re.search(r"C[sa-zA-Z0-9]*?_(\d+)([A-Za-z_][A-Za-z0-9_]*)", name)
     if name.startswith("_R") and v0:
-        length = int(v0.group(1))
-        return v0.group(2)[:length]
+        return v0.group(2)[: int(v0.group(1))]
     legacy = re.match(r"_ZN(\d+)", name)
     if legacy:
-        length = int(legacy.group(1))
-        return name[legacy.end() : legacy.end() + length]
-    if name.startswith("__wbindgen") or name.startswith("__wbg"):
-        return "wasm-bindgen glue"
-    return name
+        return name[legacy.end() : legacy.end() + int(legacy.group(1))]
+    if name.startswith(("__wbg", "__wbindgen", "__externref")) or "externref shim" in name:
+        return "(wasm-bindgen glue)"
+    name = re.sub(r"\[[0-9a-f]+\]", "", name)  # core[c5930c85a12de822]::fmt → core::fmt
+    head = re.match(r"[<&\s]*(?:mut\s+|dyn\s+)*([A-Za-z_][A-Za-z0-9_]*)(::)?", name)
+    if head and head.group(2):
+        return head.group(1)
+    # `<T as crate::Trait>`, `<() as tachys::…>`, `<f64 as core::fmt::Display>`: the trait's crate.
+    trait = re.match(r"<[^<>]*? as ([A-Za-z_][A-Za-z0-9_]*)::", name)
+    if trait:
+        return trait.group(1)
+    ident = head.group(1) if head else ""
+    if ident in PRIMITIVES:
+        return "core"  # `<char>::escape_debug_ext`
+    if ident in {"memcmp", "memcpy", "memmove", "memset", "round", "main"}:
+        return "(compiler builtins, main)"
+    if "_" in ident and ident.islower():
+        return "(wasm-bindgen exports)"  # e.g. intounderlyingsource_pull
+    return "(no name)"
 
 
-def main():
-    path = sys.argv[1]
-    top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
+def code_by_crate(path):
     data = open(path, "rb").read()
     imports = 0
     bodies = []
@@ -115,13 +132,48 @@ def main():
                         names[index] = payload[p : p + length].decode("utf-8", "replace")
                         p += length
                 pos += size
+    if not names:
+        sys.exit(f"{path} has no name section: build it with scripts/named-wasm")
     per_crate = Counter()
     for i, size in enumerate(bodies):
         per_crate[crate_of(names.get(imports + i, "?"))] += size
-    code = sum(bodies)
-    print(f"{path}: {len(data)} bytes, code {code}, data {data_bytes}, {len(bodies)} functions")
-    for crate, size in per_crate.most_common(top):
-        print(f"  {size:>9}  {100 * size / code:5.1f}%  {crate}")
+    return per_crate, len(bodies), data_bytes
+
+
+def main():
+    args = sys.argv[1:]
+    top = 25
+    floor_path = None
+    if "--top" in args:
+        i = args.index("--top")
+        top = int(args[i + 1])
+        del args[i : i + 2]
+    if "--against" in args:
+        i = args.index("--against")
+        floor_path = args[i + 1]
+        del args[i : i + 2]
+    if len(args) != 1:
+        sys.exit(__doc__)
+    per_crate, functions, data_bytes = code_by_crate(args[0])
+    code = sum(per_crate.values())
+    print(f"{args[0]}: code {code} bytes in {functions} functions, data {data_bytes} bytes")
+    if floor_path is None:
+        for crate, size in per_crate.most_common(top):
+            print(f"  {size:>9}  {100 * size / code:5.1f}%  {crate}")
+        return
+    floor, floor_functions, floor_data = code_by_crate(floor_path)
+    floor_code = sum(floor.values())
+    print(f"{floor_path}: code {floor_code} bytes in {floor_functions} functions, data {floor_data} bytes")
+    print(f"  {'app':>9}  {'floor':>9}  {'added':>9}  crate (code bytes)")
+    crates = sorted(per_crate.keys() | floor.keys(), key=lambda c: floor[c] - per_crate[c])
+    shown = crates[:top]
+    for crate in shown:
+        print(f"  {per_crate[crate]:>9}  {floor[crate]:>9}  {per_crate[crate] - floor[crate]:>+9}  {crate}")
+    rest = crates[top:]
+    print(f"  {sum(per_crate[c] for c in rest):>9}  {sum(floor[c] for c in rest):>9}  "
+          f"{sum(per_crate[c] - floor[c] for c in rest):>+9}  ({len(rest)} more)")
+    print(f"  {code:>9}  {floor_code:>9}  {code - floor_code:>+9}  all code")
+    print(f"  {data_bytes:>9}  {floor_data:>9}  {data_bytes - floor_data:>+9}  data (strings, tables)")
 
 
 if __name__ == "__main__":
