@@ -1,7 +1,8 @@
 //! The demo app: routes and the frame around the pages.
 
+use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::components::{ProtectedRoute, Route, Router, Routes, A};
+use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::api::ApiBase;
@@ -9,7 +10,7 @@ use crate::auth::{AuthStore, SessionEnd};
 use crate::components::ConnectivityBanner;
 use crate::context::{provide_auth, AuthConfig};
 use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, RegisterPage};
-use crate::routes::{login_with_next, LOGIN};
+use crate::routes::{login_with_next, replacing, LOGIN};
 
 /// The whole app. Reads the API base from `index.html`, restores the session, mounts the routes.
 #[component]
@@ -49,21 +50,31 @@ fn AppRoutes(auth: AuthStore) -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/register") view=RegisterPage/>
-                    <ProtectedRoute
+                    <Route
                         path=path!("/")
-                        condition=move || Some(auth.is_authenticated())
-                        redirect_path=move || login_redirect(auth)
-                        view=HomePage
+                        view=move || view! { <RequireAuth auth><HomePage/></RequireAuth> }
                     />
-                    <ProtectedRoute
+                    <Route
                         path=path!("/profile")
-                        condition=move || Some(auth.is_authenticated())
-                        redirect_path=move || login_redirect(auth)
-                        view=ProfilePage
+                        view=move || view! { <RequireAuth auth><ProfilePage/></RequireAuth> }
                     />
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// A page for a logged-in user only: anyone else, and anyone whose session ends while here, is
+/// sent to the login page. Unlike leptos_router's `ProtectedRoute`, the redirect replaces the
+/// history entry, so Back from the login page does not bounce off this page again.
+#[component]
+fn RequireAuth(auth: AuthStore, children: ChildrenFn) -> impl IntoView {
+    move || {
+        if auth.is_authenticated() {
+            Either::Left(children())
+        } else {
+            Either::Right(view! { <Redirect path=login_redirect(auth) options=replacing()/> })
+        }
     }
 }
 

@@ -1,7 +1,18 @@
 //! URL rules for navigation: where the login page may send the user back to.
 
+use leptos_router::NavigateOptions;
+
 /// The login page's path.
 pub const LOGIN: &str = "/login";
+
+/// Navigation that takes the place of the current history entry. Redirects use it, so that Back
+/// never lands on a page that only redirects again.
+pub fn replacing() -> NavigateOptions {
+    NavigateOptions {
+        replace: true,
+        ..Default::default()
+    }
+}
 
 /// `next` if it is a path on this site: one leading `/`, not `//` or `/\`, no scheme, no control
 /// characters. Anything else could send the user to another origin after login.

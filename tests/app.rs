@@ -166,6 +166,33 @@ async fn a_protected_page_sends_a_visitor_to_login_and_back() {
 }
 
 #[wasm_bindgen_test]
+async fn back_from_the_login_redirect_skips_the_protected_page() {
+    reset().await;
+    let history = web_sys::window()
+        .expect("window")
+        .history()
+        .expect("history");
+    let before = unique_name("/before-");
+    for path in [before.as_str(), "/profile"] {
+        history
+            .push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+            .expect("push");
+    }
+    let _app = mount_at("/profile");
+    assert!(eventually(2_000, || location() == "/login?next=/profile").await);
+    // The redirect took /profile's place: Back goes to the page before it. Had it pushed, Back
+    // would land on /profile, which would send the visitor to /login again.
+    history.back().expect("back");
+    assert!(
+        eventually(2_000, || location() == before).await,
+        "at {}",
+        location()
+    );
+    sleep(200).await;
+    assert_eq!(location(), before, "nothing redirected again");
+}
+
+#[wasm_bindgen_test]
 async fn a_refused_refresh_sends_the_user_to_login_with_next() {
     reset().await;
     let h = stored_demo_session().await;

@@ -1,12 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 
 use crate::auth::SessionEnd;
 use crate::components::{field_message, Alert, TextField};
 use crate::context::{use_auth, use_client};
-use crate::routes::safe_next;
+use crate::routes::{replacing, safe_next};
 
 /// `/login`: username and password; on success, back to `next` (a path on this site) or home.
 #[component]
@@ -15,7 +14,7 @@ pub fn LoginPage() -> impl IntoView {
     let client = use_client();
     // Checked once: after a successful login this page navigates itself, to `next`.
     if auth.is_authenticated_untracked() {
-        return view! { <Redirect path="/"/> }.into_any();
+        return view! { <Redirect path="/" options=replacing()/> }.into_any();
     }
     let navigate = use_navigate();
     let next = use_query_map()
@@ -31,13 +30,7 @@ pub fn LoginPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = log_in.value().get() {
-            navigate(
-                &next,
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            navigate(&next, replacing());
         }
     });
 

@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use crate::api::Registration;
 use crate::components::{field_message, Alert, TextField};
 use crate::context::{use_auth, use_client};
+use crate::routes::replacing;
 
 /// `/register`: djoser `POST users/`; field errors next to their fields; then logged in, home.
 #[component]
@@ -13,7 +13,7 @@ pub fn RegisterPage() -> impl IntoView {
     let auth = use_auth();
     let client = use_client();
     if auth.is_authenticated_untracked() {
-        return view! { <Redirect path="/"/> }.into_any();
+        return view! { <Redirect path="/" options=replacing()/> }.into_any();
     }
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
@@ -25,13 +25,7 @@ pub fn RegisterPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = register.value().get() {
-            navigate(
-                "/",
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            navigate("/", replacing());
         }
     });
 
