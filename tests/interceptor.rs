@@ -200,6 +200,23 @@ async fn an_expired_access_token_is_refreshed_before_it_is_sent() {
 }
 
 #[wasm_bindgen_test]
+async fn a_refresh_nobody_waits_for_any_more_still_finishes() {
+    reset().await;
+    let h = logged_in().await;
+    let before = h.store.access_token_untracked();
+    let mut refresh = Box::pin(h.client.refresh());
+    assert!(futures::poll!(refresh.as_mut()).is_pending());
+    drop(refresh);
+    assert!(
+        eventually(3_000, || h.store.access_token_untracked() != before).await,
+        "the refresh stalled when its only caller went away"
+    );
+    // And the slot is free: the next refresh is a new one.
+    h.client.refresh().await.expect("a second refresh");
+    assert_eq!(count(&server_log().await, REFRESH), 2);
+}
+
+#[wasm_bindgen_test]
 async fn a_refused_refresh_ends_the_session() {
     reset().await;
     let h = logged_in().await;

@@ -403,6 +403,9 @@ impl ApiClient {
                         .boxed_local()
                         .shared();
                     *slot = Some(flight.clone());
+                    // Driven to the end even if every caller stops waiting: a refresh left
+                    // half-way would keep the slot, and the cross-tab lock, forever.
+                    wasm_bindgen_futures::spawn_local(flight.clone().map(drop));
                     flight
                 }
             }
