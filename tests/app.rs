@@ -74,6 +74,14 @@ fn mount_at(path: &str) -> Mounted {
     }
 }
 
+/// The `id` of the focused element, or "".
+fn focused_id() -> String {
+    document()
+        .active_element()
+        .map(|e| e.id())
+        .unwrap_or_default()
+}
+
 fn find(mounted: &Mounted, selector: &str) -> Option<HtmlElement> {
     mounted
         .container
@@ -299,6 +307,11 @@ async fn registration_shows_field_errors_then_logs_the_new_user_in() {
     assert!(eventually(3_000, || text(&app, "#username-error") == required).await);
     assert_eq!(text(&app, "#password-error"), required);
     assert_eq!(location(), "/register");
+    assert!(
+        eventually(1_000, || focused_id() == "username").await,
+        "the first refused field takes the focus, not {:?}",
+        focused_id()
+    );
 
     let username = unique_name("newcomer");
     type_into(&app, "#username", &username);
@@ -314,6 +327,11 @@ async fn registration_shows_field_errors_then_logs_the_new_user_in() {
         text(&app, "#username-error"),
         "",
         "the fixed field's error is gone"
+    );
+    assert!(
+        eventually(1_000, || focused_id() == "email").await,
+        "focus on the one refused field, not {:?}",
+        focused_id()
     );
 
     type_into(&app, "#email", "newcomer@example.com");

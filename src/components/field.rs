@@ -1,4 +1,6 @@
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::api::ApiError;
 
@@ -11,6 +13,27 @@ where
         Some(ApiError::Fields(fields)) => fields.field(name),
         _ => None,
     })
+}
+
+/// After a refused submit, moves the focus to the first field the server named, so that keyboard
+/// and screen-reader users land where the fix is needed.
+pub fn focus_first_invalid<E>(form: NodeRef<html::Form>, error: E)
+where
+    E: Fn() -> Option<ApiError> + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(error(), Some(ApiError::Fields(_))) {
+            // Once this update has reached the DOM and marked the fields.
+            request_animation_frame(move || {
+                let first = form
+                    .get_untracked()
+                    .and_then(|form| form.query_selector("[aria-invalid='true']").ok().flatten());
+                if let Some(field) = first.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    let _ = field.focus();
+                }
+            });
+        }
+    });
 }
 
 /// A labelled input with its error message underneath, tied together for screen readers.

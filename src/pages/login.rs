@@ -3,7 +3,7 @@ use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::auth::SessionEnd;
-use crate::components::{field_message, Alert, TextField};
+use crate::components::{field_message, focus_first_invalid, Alert, TextField};
 use crate::context::{use_auth, use_client};
 use crate::routes::{replacing, safe_next};
 
@@ -36,6 +36,8 @@ pub fn LoginPage() -> impl IntoView {
 
     let error = move || log_in.value().get().and_then(Result::err);
     let field_error = move |name| field_message(error, name);
+    let form = NodeRef::<leptos::html::Form>::new();
+    focus_first_invalid(form, error);
     // Field errors stand by their fields; the alert announces that there are some.
     let message = Signal::derive(move || match error() {
         Some(error) => Some(error.to_string()),
@@ -47,6 +49,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Log in"</h1>
             <form
+                node_ref=form
                 novalidate
                 on:submit=move |event| {
                     event.prevent_default();

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{field_message, Alert, TextField};
+use crate::components::{field_message, focus_first_invalid, Alert, TextField};
 use crate::context::{use_auth, use_client};
 
 /// `/profile`: the account as the server has it, and changing the email address.
@@ -36,6 +36,8 @@ pub fn ProfilePage() -> impl IntoView {
             .or_else(|| me.value().get().and_then(Result::err))
     };
     let email_error = field_message(error, "email");
+    let form = NodeRef::<leptos::html::Form>::new();
+    focus_first_invalid(form, error);
     let message = Signal::derive(move || error().map(|e| e.to_string()));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
 
@@ -46,6 +48,7 @@ pub fn ProfilePage() -> impl IntoView {
                 "Signed in as " <strong data-test="profile-username">{move || auth.user().map(|u| u.username)}</strong>
             </p>
             <form
+                node_ref=form
                 novalidate
                 on:submit=move |event| {
                     event.prevent_default();

@@ -3,7 +3,7 @@ use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
 
 use crate::api::Registration;
-use crate::components::{field_message, Alert, TextField};
+use crate::components::{field_message, focus_first_invalid, Alert, TextField};
 use crate::context::{use_auth, use_client};
 use crate::routes::replacing;
 
@@ -31,6 +31,8 @@ pub fn RegisterPage() -> impl IntoView {
 
     let error = move || register.value().get().and_then(Result::err);
     let field_error = move |name| field_message(error, name);
+    let form = NodeRef::<leptos::html::Form>::new();
+    focus_first_invalid(form, error);
     // Field errors stand by their fields; the alert announces that there are some.
     let message = Signal::derive(move || error().map(|e| e.to_string()));
 
@@ -38,6 +40,7 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Create an account"</h1>
             <form
+                node_ref=form
                 novalidate
                 on:submit=move |event| {
                     event.prevent_default();
