@@ -236,6 +236,34 @@ async fn a_refused_refresh_sends_the_user_to_login_with_next() {
 }
 
 #[wasm_bindgen_test]
+async fn the_banner_counts_down_to_the_next_try_and_the_session_stays() {
+    reset().await;
+    set_config(r#"{"access_ttl_ms":3000}"#).await;
+    drop(stored_demo_session().await);
+    set_fault(r#"{"path":"v1/auth/jwt/refresh/","status":429,"retry_after":5}"#).await;
+    let app = mount_at("/");
+    assert!(
+        eventually(6_000, || text(&app, "[role=status]")
+            .starts_with("Reconnecting"))
+        .await,
+        "no banner: {:?}",
+        text(&app, "[role=status]")
+    );
+    let first = text(&app, "[data-test=retry-countdown]");
+    assert!(first.contains("Next try in"), "{first:?}");
+    assert!(
+        eventually(2_500, || {
+            let now = text(&app, "[data-test=retry-countdown]");
+            now != first && now.contains("Next try in")
+        })
+        .await,
+        "the countdown stood still at {first:?}"
+    );
+    assert_eq!(location(), "/", "the session is kept");
+    hook_clear_faults().await;
+}
+
+#[wasm_bindgen_test]
 async fn the_login_page_sends_a_logged_in_user_home() {
     reset().await;
     drop(stored_demo_session().await);

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::api::Connectivity;
-use crate::clock::now_ms;
+use crate::clock::ticking_now_ms;
 use crate::context::{use_auth, use_client, use_keeper};
 
 /// The session as the client sees it: how long the tokens have left and when the next
@@ -11,12 +11,7 @@ pub fn SessionCard() -> impl IntoView {
     let auth = use_auth();
     let client = use_client();
     let keeper = use_keeper();
-    let now = RwSignal::new(now_ms());
-    if let Ok(ticker) =
-        set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1))
-    {
-        on_cleanup(move || ticker.clear());
-    }
+    let now = ticking_now_ms();
     let remaining = move |at: Option<f64>| at.map(|at| seconds_left(at - now.get()));
     let refresh = Action::new_local(move |_: &()| async move { client.refresh().await });
 
