@@ -264,6 +264,66 @@ async fn the_banner_counts_down_to_the_next_try_and_the_session_stays() {
 }
 
 #[wasm_bindgen_test]
+async fn the_password_changes_on_the_profile_page() {
+    reset().await;
+    let username = unique_name("changer");
+    let h = harness_with(API, interceptor_app::auth::StorageKind::Local);
+    h.client
+        .register(&interceptor_app::api::Registration {
+            username: username.clone(),
+            email: String::new(),
+            password: "first-password-1".into(),
+        })
+        .await
+        .expect("register");
+    sleep(50).await;
+    drop(h);
+
+    let app = mount_at("/profile");
+    assert!(eventually(3_000, || find(&app, "#current_password").is_some()).await);
+    type_into(&app, "#current_password", "not-the-password");
+    type_into(&app, "#new_password", "second-password-2");
+    button(&app, "Change password").expect("button").click();
+    assert!(
+        eventually(3_000, || text(&app, "#current_password-error")
+            == "Invalid password.")
+        .await
+    );
+    assert!(eventually(1_000, || focused_id() == "current_password").await);
+
+    type_into(&app, "#current_password", "first-password-1");
+    button(&app, "Change password").expect("button").click();
+    assert!(
+        eventually(3_000, || text(&app, "[data-test=password-changed]")
+            == "Password changed.")
+        .await
+    );
+    let value = |id: &str| -> String {
+        find(&app, id)
+            .map(|e| e.unchecked_into::<HtmlInputElement>().value())
+            .unwrap_or_default()
+    };
+    assert_eq!(value("#current_password"), "", "cleared once changed");
+    assert_eq!(value("#new_password"), "");
+    assert_eq!(location(), "/profile", "the session goes on");
+
+    let other = harness();
+    other
+        .client
+        .log_in(&username, "second-password-2")
+        .await
+        .expect("the new password works");
+    assert!(
+        other
+            .client
+            .log_in(&username, "first-password-1")
+            .await
+            .is_err(),
+        "the old one does not"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_login_page_sends_a_logged_in_user_home() {
     reset().await;
     drop(stored_demo_session().await);

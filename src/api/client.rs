@@ -31,6 +31,7 @@ pub struct Endpoints {
     pub token_blacklist: String,
     pub users: String,
     pub me: String,
+    pub set_password: String,
 }
 
 impl Default for Endpoints {
@@ -42,6 +43,7 @@ impl Default for Endpoints {
             token_blacklist: "v1/auth/jwt/blacklist/".into(),
             users: "v1/auth/users/".into(),
             me: "v1/auth/users/me/".into(),
+            set_password: "v1/auth/users/set_password/".into(),
         }
     }
 }
@@ -541,6 +543,17 @@ impl ApiClient {
         let user = self.call_with(&request, User::from_json).await?;
         self.store.set_user(user.clone());
         Ok(user)
+    }
+
+    /// Changes the password (djoser `POST users/set_password/`, 204). The session goes on:
+    /// SimpleJWT's tokens do not depend on the password.
+    pub async fn set_password(&self, current: &str, new: &str) -> ApiResult<()> {
+        let path = self.state().config.endpoints.set_password.clone();
+        let request = ApiRequest::post(path).json_body(&Json::object([
+            ("new_password", new.into()),
+            ("current_password", current.into()),
+        ]));
+        self.send(&request).await?.ok()
     }
 
     /// Registers an account (djoser `POST users/`), then logs in with it.

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::components::{field_message, focus_first_invalid, Alert, TextField};
 use crate::context::{use_auth, use_client};
 
-/// `/profile`: the account as the server has it, and changing the email address.
+/// `/profile`: the account as the server has it, changing the email address and the password.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let auth = use_auth();
@@ -61,6 +61,66 @@ pub fn ProfilePage() -> impl IntoView {
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}
                 </button>
                 <p class="ok" role="status">{move || saved().then_some("Saved.")}</p>
+            </form>
+        </section>
+        <PasswordForm/>
+    }
+}
+
+/// Changing the password (djoser `POST users/set_password/`).
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let auth = use_auth();
+    let client = use_client();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let change = Action::new_local(move |(current, new): &(String, String)| {
+        let (current, new) = (current.clone(), new.clone());
+        async move { client.set_password(&current, &new).await }
+    });
+    // A password that has done its job does not stay on screen.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = change.value().get() {
+            current.set(String::new());
+            new.set(String::new());
+        }
+    });
+    let error = move || change.value().get().and_then(Result::err);
+    let form = NodeRef::<leptos::html::Form>::new();
+    focus_first_invalid(form, error);
+    let message = Signal::derive(move || error().map(|e| e.to_string()));
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+
+    view! {
+        <section class="card narrow" aria-labelledby="password-title">
+            <h2 id="password-title">"Change password"</h2>
+            <form
+                node_ref=form
+                novalidate
+                on:submit=move |event| {
+                    event.prevent_default();
+                    if !change.pending().get_untracked() {
+                        change.clear();
+                        change.dispatch_local((current.get_untracked(), new.get_untracked()));
+                    }
+                }
+            >
+                // For password managers: which account the new password belongs to.
+                <input
+                    type="text"
+                    name="username"
+                    autocomplete="username"
+                    hidden
+                    readonly
+                    prop:value=move || auth.user().map(|u| u.username).unwrap_or_default()
+                />
+                <TextField name="current_password" label="Current password" kind="password" autocomplete="current-password" value=current error=field_message(error, "current_password") required=true/>
+                <TextField name="new_password" label="New password" kind="password" autocomplete="new-password" value=new error=field_message(error, "new_password") required=true/>
+                <Alert message/>
+                <button type="submit" class="primary" disabled=move || change.pending().get()>
+                    {move || if change.pending().get() { "Changing…" } else { "Change password" }}
+                </button>
+                <p class="ok" role="status" data-test="password-changed">{move || changed().then_some("Password changed.")}</p>
             </form>
         </section>
     }
