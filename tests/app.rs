@@ -324,6 +324,39 @@ async fn the_password_changes_on_the_profile_page() {
 }
 
 #[wasm_bindgen_test]
+async fn a_busy_button_keeps_the_focus_and_ignores_a_second_press() {
+    reset().await;
+    drop(stored_demo_session().await);
+    set_fault(r#"{"path":"v1/auth/users/set_password/","delay_ms":1000}"#).await;
+    let app = mount_at("/profile");
+    assert!(eventually(3_000, || find(&app, "#current_password").is_some()).await);
+    type_into(&app, "#current_password", "not-the-password");
+    type_into(&app, "#new_password", "another-password-3");
+    let submit = button(&app, "Change password").expect("button");
+    submit.focus().expect("focus");
+    submit.click();
+    assert!(
+        eventually(500, || submit.get_attribute("aria-disabled").as_deref()
+            == Some("true"))
+        .await
+    );
+    assert_eq!(
+        document().active_element().map(|e| e.text_content()),
+        Some(Some("Changing…".into())),
+        "a disabled button would have dropped the focus to the page"
+    );
+    submit.click();
+    assert!(
+        eventually(3_000, || text(&app, "#current_password-error")
+            == "Invalid password.")
+        .await
+    );
+    let sent = count(&server_log().await, "users/set_password/");
+    assert_eq!(sent, 1, "the press while busy sent nothing");
+    hook_clear_faults().await;
+}
+
+#[wasm_bindgen_test]
 async fn the_login_page_sends_a_logged_in_user_home() {
     reset().await;
     drop(stored_demo_session().await);

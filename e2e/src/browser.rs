@@ -226,9 +226,9 @@ impl Browser {
             .map_or(0, |elements| elements.len())
     }
 
-    /// Waits for an enabled `<button>` labelled `label`, then clicks it.
+    /// Waits for a `<button>` labelled `label` that is not busy (`aria-disabled`), then clicks it.
     pub async fn click_button(&self, label: &str) {
-        let xpath = format!("//button[normalize-space()='{label}' and not(@disabled)]");
+        let xpath = format!("//button[normalize-space()='{label}' and not(@aria-disabled='true')]");
         self.click(&format!("the button {label:?}"), &xpath).await;
     }
 

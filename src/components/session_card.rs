@@ -37,7 +37,7 @@ pub fn SessionCard() -> impl IntoView {
                     }}
                 </dd>
             </dl>
-            <button on:click=move |_| { refresh.dispatch_local(()); } disabled=move || refresh.pending().get()>
+            <button on:click=move |_| if !refresh.pending().get_untracked() { refresh.dispatch_local(()); } aria-disabled=move || refresh.pending().get().to_string()>
                 "Refresh now"
             </button>
         </section>

@@ -56,13 +56,13 @@ pub fn HomePage() -> impl IntoView {
                 }>"Try again"</button>
             </Show>
             <div class="actions">
-                <button on:click=move |_| { burst.dispatch_local(()); } disabled=move || burst.pending().get()>
+                <button on:click=move |_| if !burst.pending().get_untracked() { burst.dispatch_local(()); } aria-disabled=move || burst.pending().get().to_string()>
                     "Fire 10 requests"
                 </button>
                 <output data-test="burst-result">
                     {move || burst.value().get().map(|ok| format!("{ok} of {BURST} succeeded"))}
                 </output>
-                <button class="danger" on:click=move |_| { log_out.dispatch_local(()); } disabled=move || log_out.pending().get()>
+                <button class="danger" on:click=move |_| if !log_out.pending().get_untracked() { log_out.dispatch_local(()); } aria-disabled=move || log_out.pending().get().to_string()>
                     "Log out"
                 </button>
             </div>

@@ -52,12 +52,14 @@ pub fn ProfilePage() -> impl IntoView {
                 novalidate
                 on:submit=move |event| {
                     event.prevent_default();
-                    save.dispatch_local(email.get_untracked());
+                    if !save.pending().get_untracked() {
+                        save.dispatch_local(email.get_untracked());
+                    }
                 }
             >
                 <TextField name="email" label="Email" kind="email" autocomplete="email" value=email error=email_error/>
                 <Alert message/>
-                <button type="submit" class="primary" disabled=move || save.pending().get()>
+                <button type="submit" class="primary" aria-disabled=move || save.pending().get().to_string()>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}
                 </button>
                 <p class="ok" role="status">{move || saved().then_some("Saved.")}</p>
@@ -117,7 +119,7 @@ fn PasswordForm() -> impl IntoView {
                 <TextField name="current_password" label="Current password" kind="password" autocomplete="current-password" value=current error=field_message(error, "current_password") required=true/>
                 <TextField name="new_password" label="New password" kind="password" autocomplete="new-password" value=new error=field_message(error, "new_password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" disabled=move || change.pending().get()>
+                <button type="submit" class="primary" aria-disabled=move || change.pending().get().to_string()>
                     {move || if change.pending().get() { "Changing…" } else { "Change password" }}
                 </button>
                 <p class="ok" role="status" data-test="password-changed">{move || changed().then_some("Password changed.")}</p>

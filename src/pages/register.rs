@@ -59,7 +59,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <TextField name="email" label="Email (optional)" value=email kind="email" autocomplete="email" error=field_error("email")/>
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="new-password" error=field_error("password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" disabled=move || register.pending().get()>
+                <button type="submit" class="primary" aria-disabled=move || register.pending().get().to_string()>
                     {move || if register.pending().get() { "Creating…" } else { "Create account" }}
                 </button>
             </form>

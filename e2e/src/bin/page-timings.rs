@@ -29,7 +29,7 @@ const FORM_READY_OBSERVER: &str = r"
 window.__loginFormReady = new Promise((resolve) => {
   const ready = () => document.querySelector('#username') !== null &&
     [...document.querySelectorAll('button')]
-      .some((b) => b.textContent.trim() === 'Log in' && !b.disabled);
+      .some((b) => b.textContent.trim() === 'Log in' && b.getAttribute('aria-disabled') !== 'true');
   const observer = new MutationObserver(() => {
     if (ready()) { observer.disconnect(); resolve(performance.now()); }
   });
@@ -46,7 +46,7 @@ else { window.__loginFormReady.then(done); }";
 const CLICK_TO_USERNAME: &str = r"
 const [username, done] = arguments;
 const button = [...document.querySelectorAll('button')]
-  .find((b) => b.textContent.trim() === 'Log in' && !b.disabled);
+  .find((b) => b.textContent.trim() === 'Log in' && b.getAttribute('aria-disabled') !== 'true');
 if (!button) { done('no enabled Log in button'); return; }
 const shown = () => document.querySelector('[data-test=username]')?.textContent.trim() === username;
 const start = performance.now();
