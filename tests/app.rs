@@ -142,6 +142,13 @@ async fn logging_in_shows_the_user_on_home() {
     assert_eq!(location(), "/");
     assert_eq!(text(&app, "[data-test=email]"), "demo@example.com");
     assert_eq!(text(&app, "[data-test=user-id]"), "1");
+    let log = server_log().await;
+    assert_eq!(count(&log, "/jwt/create/"), 1);
+    assert_eq!(
+        count(&log, "users/me/"),
+        1,
+        "logging in asks for the user once: {log:?}"
+    );
 }
 
 #[wasm_bindgen_test]

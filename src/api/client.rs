@@ -506,8 +506,9 @@ impl ApiClient {
         }
     }
 
-    /// Logs in with a username and password, then loads the user. A failure to load the user
-    /// leaves the session in place: the home page loads it again.
+    /// Logs in with a username and password: the tokens are stored, the session has begun. The
+    /// user is not loaded here: the page the user goes to next asks `users/me/` ([`Self::me`])
+    /// as it opens, so loading it here too would ask twice.
     pub async fn log_in(&self, username: &str, password: &str) -> ApiResult<()> {
         let endpoints = self.state().config.endpoints.clone();
         let request = ApiRequest::post(endpoints.token_create)
@@ -520,9 +521,6 @@ impl ApiClient {
         let tokens = Tokens::new(pair.access, pair.refresh, now_ms())
             .map_err(|e| ApiError::Decode(e.to_string()))?;
         self.store.log_in(tokens);
-        if let Err(error) = self.me().await {
-            leptos::logging::warn!("logged in, but users/me/ failed: {error}");
-        }
         Ok(())
     }
 
