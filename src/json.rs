@@ -15,11 +15,21 @@ use std::fmt;
 pub enum Json {
     Null,
     Bool(bool),
-    /// The number's text, checked against the JSON grammar.
-    Number(String),
+    Number(Number),
     String(String),
     Array(Vec<Json>),
     Object(Vec<(String, Json)>),
+}
+
+/// A number as its text. Only the parser and the integer conversions make one, so it always
+/// holds valid JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Number(String);
+
+impl Number {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Why a text is not the JSON that was expected.
@@ -88,7 +98,7 @@ impl Json {
     /// A number as an integer. `12.0` counts (older stored sessions wrote timestamps so);
     /// a fraction, an exponent or overflow does not.
     pub fn as_i64(&self) -> Option<i64> {
-        let Self::Number(text) = self else {
+        let Self::Number(Number(text)) = self else {
             return None;
         };
         let whole = match text.split_once('.') {
@@ -165,13 +175,13 @@ impl From<String> for Json {
 
 impl From<i64> for Json {
     fn from(number: i64) -> Self {
-        Self::Number(number.to_string())
+        Self::Number(Number(number.to_string()))
     }
 }
 
 impl From<u64> for Json {
     fn from(number: u64) -> Self {
-        Self::Number(number.to_string())
+        Self::Number(Number(number.to_string()))
     }
 }
 
@@ -187,7 +197,7 @@ impl fmt::Display for Json {
         match self {
             Self::Null => f.write_str("null"),
             Self::Bool(value) => f.write_str(if *value { "true" } else { "false" }),
-            Self::Number(text) => f.write_str(text),
+            Self::Number(Number(text)) => f.write_str(text),
             Self::String(text) => write_string(f, text),
             Self::Array(items) => {
                 f.write_str("[")?;
@@ -226,6 +236,8 @@ fn write_string(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
             b'\n' => "\\n",
             b'\r' => "\\r",
             b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
             0..=0x1f => "",
             _ => continue,
         };
@@ -393,7 +405,7 @@ impl Parser<'_> {
         // Only ASCII digits, signs, dots and exponents were consumed.
         let text = std::str::from_utf8(&self.bytes[start..self.at])
             .map_err(|_| JsonError::Syntax(start))?;
-        Ok(Json::Number(text.to_owned()))
+        Ok(Json::Number(Number(text.to_owned())))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
@@ -486,7 +498,7 @@ mod tests {
             json.get("list").and_then(Json::as_array).map(<[_]>::len),
             Some(4)
         );
-        assert_eq!(json.get("x"), Some(&Json::Number("1.5e3".into())));
+        assert_eq!(json.get("x"), Some(&Json::Number(Number("1.5e3".into()))));
         assert_eq!(json.get("x").and_then(Json::as_i64), None);
         assert_eq!(json.get("missing"), None);
     }
@@ -580,7 +592,7 @@ mod tests {
         let value = Json::object([
             (
                 "text",
-                "quote \" backslash \\ newline \n bell \u{7} é".into(),
+                "quote \" backslash \\ newline \n bell \u{7} backspace \u{8} é".into(),
             ),
             ("n", Json::from(-5_i64)),
             ("none", Json::from(None::<String>)),
@@ -592,7 +604,7 @@ mod tests {
         let text = value.to_string();
         assert_eq!(
             text,
-            r#"{"text":"quote \" backslash \\ newline \n bell \u0007 é","n":-5,"none":null,"list":[true,7]}"#
+            r#"{"text":"quote \" backslash \\ newline \n bell \u0007 backspace \b é","n":-5,"none":null,"list":[true,7]}"#
         );
         assert_eq!(Json::parse(&text), Ok(value));
     }

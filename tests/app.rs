@@ -249,23 +249,29 @@ async fn the_banner_counts_down_to_the_next_try_and_the_session_stays() {
     drop(stored_demo_session().await);
     set_fault(r#"{"path":"v1/auth/jwt/refresh/","status":429,"retry_after":5}"#).await;
     let app = mount_at("/");
+    let announced = || text(&app, ".banner [role=status]");
     assert!(
-        eventually(6_000, || text(&app, "[role=status]")
-            .starts_with("Reconnecting"))
-        .await,
+        eventually(6_000, || announced().starts_with("Reconnecting")).await,
         "no banner: {:?}",
-        text(&app, "[role=status]")
+        announced()
     );
-    let first = text(&app, "[data-test=retry-countdown]");
+    assert!(
+        announced().contains("next try in about"),
+        "{:?}",
+        announced()
+    );
+    let first = text(&app, "[data-test=retry-banner]");
     assert!(first.contains("Next try in"), "{first:?}");
+    let said = announced();
     assert!(
         eventually(2_500, || {
-            let now = text(&app, "[data-test=retry-countdown]");
+            let now = text(&app, "[data-test=retry-banner]");
             now != first && now.contains("Next try in")
         })
         .await,
         "the countdown stood still at {first:?}"
     );
+    assert_eq!(announced(), said, "the live region does not tick");
     assert_eq!(location(), "/", "the session is kept");
     hook_clear_faults().await;
 }

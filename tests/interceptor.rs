@@ -206,6 +206,7 @@ async fn a_refresh_nobody_waits_for_any_more_still_finishes() {
     reset().await;
     let h = logged_in().await;
     let before = h.store.access_token_untracked();
+    // Memory storage takes no lock, so nothing but the client itself can finish this refresh.
     let mut refresh = Box::pin(h.client.refresh());
     assert!(futures::poll!(refresh.as_mut()).is_pending());
     drop(refresh);

@@ -7,8 +7,9 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::task::Poll;
 
-use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use futures::future::{poll_fn, FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
 use serde::Serialize;
 
@@ -405,9 +406,17 @@ impl ApiClient {
                         .boxed_local()
                         .shared();
                     *slot = Some(flight.clone());
-                    // Driven to the end even if every caller stops waiting: a refresh left
-                    // half-way would keep the slot, and the cross-tab lock, forever.
-                    wasm_bindgen_futures::spawn_local(flight.clone().map(drop));
+                    // Driven to the end even if every caller stops waiting. Otherwise its answer
+                    // would sit unread until the next request, and the lease that stands in for
+                    // Web Locks would stay taken meanwhile.
+                    let mut driver = flight.clone();
+                    leptos::task::spawn_local(poll_fn(move |cx| {
+                        // A client whose owner is gone (its app unmounted) is not touched again.
+                        if client.state.is_disposed() {
+                            return Poll::Ready(());
+                        }
+                        driver.poll_unpin(cx).map(drop)
+                    }));
                     flight
                 }
             }
@@ -543,8 +552,10 @@ impl ApiClient {
         Ok(user)
     }
 
-    /// Changes the password (djoser `POST users/set_password/`, 204). The session goes on:
-    /// SimpleJWT's tokens do not depend on the password.
+    /// Changes the password (djoser `POST users/set_password/`, 204). The session goes on, as
+    /// SimpleJWT's tokens do not depend on the password by default; where the server revokes
+    /// them with it (`CHECK_REVOKE_TOKEN`), the next request finds the refresh refused and the
+    /// user logs in again.
     pub async fn set_password(&self, current: &str, new: &str) -> ApiResult<()> {
         let path = self.state().config.endpoints.set_password.clone();
         let request = ApiRequest::post(path).json_body(&Json::object([

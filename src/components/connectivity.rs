@@ -6,36 +6,42 @@ use crate::context::use_keeper;
 
 /// A banner while refreshes cannot get through; the session is kept meanwhile.
 ///
-/// The live region says what happened once per attempt; the countdown to the next try ticks
-/// beside it, hidden from screen readers, which would otherwise read it out every second.
+/// What screen readers hear and what is shown are two texts: the shown one counts down every
+/// second, which a live region would read out every second.
 #[component]
 pub fn ConnectivityBanner() -> impl IntoView {
     let keeper = use_keeper();
     let now = ticking_now_ms();
-    // A memo: a new retry time alone must not rewrite (and so re-announce) the same words.
-    let message = Memo::new(move |_| match keeper.connectivity() {
+    // Said once per failed try, with the wait as it was then. A memo: a retry moved to "now" by
+    // the page coming back must not re-announce the same words.
+    let announced = Memo::new(move |_| match keeper.connectivity() {
         Connectivity::Online => None,
         Connectivity::Reconnecting {
-            attempt, reason, ..
-        } => Some(format!(
-            "Reconnecting… {reason} Your session is kept; this is try {attempt}."
-        )),
-    });
-    let countdown = move || match keeper.connectivity() {
-        Connectivity::Online => None,
-        Connectivity::Reconnecting { retry_at, .. } => {
-            let seconds = ((retry_at - now.get()) / 1000.0).ceil().max(0.0) as u64;
-            Some(if seconds == 0 {
-                " Retrying now.".to_owned()
-            } else {
-                format!(" Next try in {seconds} s.")
-            })
+            retry_at, reason, ..
+        } => {
+            let wait = seconds_until(retry_at, now.get_untracked());
+            Some(format!(
+                "Reconnecting… {reason} Your session is kept; next try in about {wait} s."
+            ))
         }
+    });
+    let shown = move || match keeper.connectivity() {
+        Connectivity::Online => None,
+        Connectivity::Reconnecting {
+            retry_at, reason, ..
+        } => Some(match seconds_until(retry_at, now.get()) {
+            0 => format!("Reconnecting… {reason} Your session is kept. Trying now…"),
+            wait => format!("Reconnecting… {reason} Your session is kept. Next try in {wait} s."),
+        }),
     };
     view! {
-        <div class="banner" class:empty=move || message.with(Option::is_none)>
-            <span role="status" aria-live="polite">{message}</span>
-            <span aria-hidden="true" data-test="retry-countdown">{countdown}</span>
+        <div class="banner" class:empty=move || announced.with(Option::is_none)>
+            <p class="visually-hidden" role="status" aria-live="polite">{announced}</p>
+            <p aria-hidden="true" data-test="retry-banner">{shown}</p>
         </div>
     }
+}
+
+fn seconds_until(at_ms: f64, now_ms: f64) -> u64 {
+    ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64
 }

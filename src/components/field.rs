@@ -15,8 +15,8 @@ where
     })
 }
 
-/// After a refused submit, moves the focus to the first field the server named, so that keyboard
-/// and screen-reader users land where the fix is needed.
+/// After a refused submit, moves the focus to the first field marked invalid, in page order, so
+/// that keyboard and screen-reader users land where the fix is needed.
 pub fn focus_first_invalid<E>(form: NodeRef<html::Form>, error: E)
 where
     E: Fn() -> Option<ApiError> + Send + Sync + 'static,

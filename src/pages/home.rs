@@ -12,8 +12,8 @@ const BURST: usize = 10;
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
     let client = use_client();
-    // An action, not a resource: a resource read here would suspend the whole protected page
-    // (ProtectedRoute renders in a Transition) until users/me/ answers.
+    // An action: "Try again" dispatches it anew, and the page shows the stored user meanwhile
+    // instead of waiting in a Suspense for users/me/.
     let me = Action::new_local(move |_: &()| async move { client.me().await });
     me.dispatch_local(());
     let load_error = Signal::derive(move || {

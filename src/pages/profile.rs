@@ -9,7 +9,7 @@ pub fn ProfilePage() -> impl IntoView {
     let auth = use_auth();
     let client = use_client();
     let email = RwSignal::new(auth.user().map(|u| u.email).unwrap_or_default());
-    // An action, not a resource: see the home page.
+    // An action, as on the home page.
     let me = Action::new_local(move |_: &()| {
         let typed = email.get_untracked();
         async move {
@@ -37,7 +37,8 @@ pub fn ProfilePage() -> impl IntoView {
     };
     let email_error = field_message(error, "email");
     let form = NodeRef::<leptos::html::Form>::new();
-    focus_first_invalid(form, error);
+    // Only the save's refusal: users/me/ answering later must not pull the focus back.
+    focus_first_invalid(form, move || save.value().get().and_then(Result::err));
     let message = Signal::derive(move || error().map(|e| e.to_string()));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
 

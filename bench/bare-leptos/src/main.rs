@@ -1,4 +1,4 @@
-//! Two routes and a link: the smallest page that uses what the app's shell uses.
+//! Two routes and two links: the smallest page that uses what the app's shell uses.
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
