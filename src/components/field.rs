@@ -15,6 +15,47 @@ where
     })
 }
 
+/// A form's submit handler: sends `input()` through `action` unless the last submit is still
+/// running, and clears the last answer first, so that a repeated refusal reads as new to screen
+/// readers.
+pub fn submit_with<I, O>(
+    action: Action<I, O>,
+    input: impl Fn() -> I + 'static,
+) -> impl Fn(leptos::ev::SubmitEvent) + 'static
+where
+    I: 'static,
+    O: 'static,
+{
+    move |event| {
+        event.prevent_default();
+        if !action.pending().get_untracked() {
+            action.clear();
+            action.dispatch_local(input());
+        }
+    }
+}
+
+/// A button's click handler for an action that takes no input: ignored while it runs.
+pub fn press<O: 'static>(action: Action<(), O>) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    move |_| {
+        if !action.pending().get_untracked() {
+            action.dispatch_local(());
+        }
+    }
+}
+
+/// `aria-disabled` for a button while `action` runs. Not `disabled`: a disabled button drops the
+/// keyboard focus to the page.
+pub fn busy<I: 'static, O: 'static>(action: Action<I, O>) -> impl Fn() -> &'static str + 'static {
+    move || {
+        if action.pending().get() {
+            "true"
+        } else {
+            "false"
+        }
+    }
+}
+
 /// After a refused submit, moves the focus to the first field marked invalid, in page order, so
 /// that keyboard and screen-reader users land where the fix is needed.
 pub fn focus_first_invalid<E>(form: NodeRef<html::Form>, error: E)

@@ -7,5 +7,5 @@ mod session_card;
 
 pub use activity_panel::ActivityPanel;
 pub use connectivity::ConnectivityBanner;
-pub use field::{field_message, focus_first_invalid, Alert, TextField};
+pub use field::{busy, field_message, focus_first_invalid, press, submit_with, Alert, TextField};
 pub use session_card::SessionCard;

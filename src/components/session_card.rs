@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::api::Connectivity;
 use crate::clock::ticking_now_ms;
+use crate::components::{busy, press};
 use crate::context::{use_auth, use_client, use_keeper};
 
 /// The session as the client sees it: how long the tokens have left and when the next
@@ -37,7 +38,7 @@ pub fn SessionCard() -> impl IntoView {
                     }}
                 </dd>
             </dl>
-            <button on:click=move |_| if !refresh.pending().get_untracked() { refresh.dispatch_local(()); } aria-disabled=move || refresh.pending().get().to_string()>
+            <button on:click=press(refresh) aria-disabled=busy(refresh)>
                 "Refresh now"
             </button>
         </section>

@@ -1,7 +1,7 @@
 use futures::future::join_all;
 use leptos::prelude::*;
 
-use crate::components::{ActivityPanel, Alert, SessionCard};
+use crate::components::{busy, press, ActivityPanel, Alert, SessionCard};
 use crate::context::{use_auth, use_client};
 
 /// How many requests "Fire 10 requests" sends at once.
@@ -56,13 +56,13 @@ pub fn HomePage() -> impl IntoView {
                 }>"Try again"</button>
             </Show>
             <div class="actions">
-                <button on:click=move |_| if !burst.pending().get_untracked() { burst.dispatch_local(()); } aria-disabled=move || burst.pending().get().to_string()>
+                <button on:click=press(burst) aria-disabled=busy(burst)>
                     "Fire 10 requests"
                 </button>
                 <output data-test="burst-result">
                     {move || burst.value().get().map(|ok| format!("{ok} of {BURST} succeeded"))}
                 </output>
-                <button class="danger" on:click=move |_| if !log_out.pending().get_untracked() { log_out.dispatch_local(()); } aria-disabled=move || log_out.pending().get().to_string()>
+                <button class="danger" on:click=press(log_out) aria-disabled=busy(log_out)>
                     "Log out"
                 </button>
             </div>

@@ -3,7 +3,7 @@ use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::auth::SessionEnd;
-use crate::components::{field_message, focus_first_invalid, Alert, TextField};
+use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 use crate::context::{use_auth, use_client};
 use crate::routes::{replacing, safe_next};
 
@@ -51,19 +51,12 @@ pub fn LoginPage() -> impl IntoView {
             <form
                 node_ref=form
                 novalidate
-                on:submit=move |event| {
-                    event.prevent_default();
-                    if !log_in.pending().get_untracked() {
-                        // A repeated failure must read as new to screen readers.
-                        log_in.clear();
-                        log_in.dispatch_local((username.get_untracked(), password.get_untracked()));
-                    }
-                }
+                on:submit=submit_with(log_in, move || (username.get_untracked(), password.get_untracked()))
             >
                 <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="current-password" error=field_error("password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=move || log_in.pending().get().to_string()>
+                <button type="submit" class="primary" aria-disabled=busy(log_in)>
                     {move || if log_in.pending().get() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{field_message, focus_first_invalid, Alert, TextField};
+use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 use crate::context::{use_auth, use_client};
 
 /// `/profile`: the account as the server has it, changing the email address and the password.
@@ -51,16 +51,11 @@ pub fn ProfilePage() -> impl IntoView {
             <form
                 node_ref=form
                 novalidate
-                on:submit=move |event| {
-                    event.prevent_default();
-                    if !save.pending().get_untracked() {
-                        save.dispatch_local(email.get_untracked());
-                    }
-                }
+                on:submit=submit_with(save, move || email.get_untracked())
             >
                 <TextField name="email" label="Email" kind="email" autocomplete="email" value=email error=email_error/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=move || save.pending().get().to_string()>
+                <button type="submit" class="primary" aria-disabled=busy(save)>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}
                 </button>
                 <p class="ok" role="status">{move || saved().then_some("Saved.")}</p>
@@ -100,13 +95,7 @@ fn PasswordForm() -> impl IntoView {
             <form
                 node_ref=form
                 novalidate
-                on:submit=move |event| {
-                    event.prevent_default();
-                    if !change.pending().get_untracked() {
-                        change.clear();
-                        change.dispatch_local((current.get_untracked(), new.get_untracked()));
-                    }
-                }
+                on:submit=submit_with(change, move || (current.get_untracked(), new.get_untracked()))
             >
                 // For password managers: which account the new password belongs to.
                 <input
@@ -120,7 +109,7 @@ fn PasswordForm() -> impl IntoView {
                 <TextField name="current_password" label="Current password" kind="password" autocomplete="current-password" value=current error=field_message(error, "current_password") required=true/>
                 <TextField name="new_password" label="New password" kind="password" autocomplete="new-password" value=new error=field_message(error, "new_password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=move || change.pending().get().to_string()>
+                <button type="submit" class="primary" aria-disabled=busy(change)>
                     {move || if change.pending().get() { "Changing…" } else { "Change password" }}
                 </button>
                 <p class="ok" role="status" data-test="password-changed">{move || changed().then_some("Password changed.")}</p>

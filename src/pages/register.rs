@@ -3,7 +3,7 @@ use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
 
 use crate::api::Registration;
-use crate::components::{field_message, focus_first_invalid, Alert, TextField};
+use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 use crate::context::{use_auth, use_client};
 use crate::routes::replacing;
 
@@ -42,24 +42,17 @@ pub fn RegisterPage() -> impl IntoView {
             <form
                 node_ref=form
                 novalidate
-                on:submit=move |event| {
-                    event.prevent_default();
-                    if !register.pending().get_untracked() {
-                        // A repeated failure must read as new to screen readers.
-                        register.clear();
-                        register.dispatch_local(Registration {
-                            username: username.get_untracked(),
-                            email: email.get_untracked(),
-                            password: password.get_untracked(),
-                        });
-                    }
-                }
+                on:submit=submit_with(register, move || Registration {
+                    username: username.get_untracked(),
+                    email: email.get_untracked(),
+                    password: password.get_untracked(),
+                })
             >
                 <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>
                 <TextField name="email" label="Email (optional)" value=email kind="email" autocomplete="email" error=field_error("email")/>
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="new-password" error=field_error("password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=move || register.pending().get().to_string()>
+                <button type="submit" class="primary" aria-disabled=busy(register)>
                     {move || if register.pending().get() { "Creating…" } else { "Create account" }}
                 </button>
             </form>
