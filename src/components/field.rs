@@ -44,16 +44,10 @@ pub fn press<O: 'static>(action: Action<(), O>) -> impl Fn(leptos::ev::MouseEven
     }
 }
 
-/// `aria-disabled` for a button while `action` runs. Not `disabled`: a disabled button drops the
+/// `aria-disabled` for a button while its action runs (`action.pending()`). Not `disabled`: a disabled button drops the
 /// keyboard focus to the page.
-pub fn busy<I: 'static, O: 'static>(action: Action<I, O>) -> impl Fn() -> &'static str + 'static {
-    move || {
-        if action.pending().get() {
-            "true"
-        } else {
-            "false"
-        }
-    }
+pub fn busy(pending: Memo<bool>) -> impl Fn() -> &'static str + 'static {
+    move || if pending.get() { "true" } else { "false" }
 }
 
 /// After a refused submit, moves the focus to the first field marked invalid, in page order, so

@@ -38,7 +38,7 @@ pub fn SessionCard() -> impl IntoView {
                     }}
                 </dd>
             </dl>
-            <button on:click=press(refresh) aria-disabled=busy(refresh)>
+            <button on:click=press(refresh) aria-disabled=busy(refresh.pending())>
                 "Refresh now"
             </button>
         </section>

@@ -56,13 +56,13 @@ pub fn HomePage() -> impl IntoView {
                 }>"Try again"</button>
             </Show>
             <div class="actions">
-                <button on:click=press(burst) aria-disabled=busy(burst)>
+                <button on:click=press(burst) aria-disabled=busy(burst.pending())>
                     "Fire 10 requests"
                 </button>
                 <output data-test="burst-result">
                     {move || burst.value().get().map(|ok| format!("{ok} of {BURST} succeeded"))}
                 </output>
-                <button class="danger" on:click=press(log_out) aria-disabled=busy(log_out)>
+                <button class="danger" on:click=press(log_out) aria-disabled=busy(log_out.pending())>
                     "Log out"
                 </button>
             </div>

@@ -56,7 +56,7 @@ pub fn LoginPage() -> impl IntoView {
                 <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="current-password" error=field_error("password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=busy(log_in)>
+                <button type="submit" class="primary" aria-disabled=busy(log_in.pending())>
                     {move || if log_in.pending().get() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>

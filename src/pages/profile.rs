@@ -55,7 +55,7 @@ pub fn ProfilePage() -> impl IntoView {
             >
                 <TextField name="email" label="Email" kind="email" autocomplete="email" value=email error=email_error/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=busy(save)>
+                <button type="submit" class="primary" aria-disabled=busy(save.pending())>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}
                 </button>
                 <p class="ok" role="status">{move || saved().then_some("Saved.")}</p>
@@ -109,7 +109,7 @@ fn PasswordForm() -> impl IntoView {
                 <TextField name="current_password" label="Current password" kind="password" autocomplete="current-password" value=current error=field_message(error, "current_password") required=true/>
                 <TextField name="new_password" label="New password" kind="password" autocomplete="new-password" value=new error=field_message(error, "new_password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=busy(change)>
+                <button type="submit" class="primary" aria-disabled=busy(change.pending())>
                     {move || if change.pending().get() { "Changing…" } else { "Change password" }}
                 </button>
                 <p class="ok" role="status" data-test="password-changed">{move || changed().then_some("Password changed.")}</p>

@@ -52,7 +52,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <TextField name="email" label="Email (optional)" value=email kind="email" autocomplete="email" error=field_error("email")/>
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="new-password" error=field_error("password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=busy(register)>
+                <button type="submit" class="primary" aria-disabled=busy(register.pending())>
                     {move || if register.pending().get() { "Creating…" } else { "Create account" }}
                 </button>
             </form>
