@@ -1,0 +1,65 @@
+//! The floor's two routes plus what an app needs of the auth layer: the store, the client and the
+//! keeper in context, a login form, the current user from users/me/ and a logout button.
+
+use interceptor_app::api::ApiBase;
+use interceptor_app::{provide_auth, use_auth, use_client, AuthConfig};
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+fn main() {
+    mount_to_body(|| {
+        let Ok(base) = ApiBase::from_document() else {
+            return view! { <p>"No API base."</p> }.into_any();
+        };
+        provide_auth(AuthConfig::new(base));
+        view! {
+            <Router>
+                <nav>
+                    <A href="/">"Home"</A>
+                    <A href="/about">"About"</A>
+                </nav>
+                <Routes fallback=|| "Not found.">
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/about") view=|| view! { <h1>"About"</h1> } />
+                </Routes>
+            </Router>
+        }
+        .into_any()
+    })
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    let auth = use_auth();
+    let client = use_client();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let log_in = Action::new_local(move |(username, password): &(String, String)| {
+        let (username, password) = (username.clone(), password.clone());
+        async move {
+            client.log_in(&username, &password).await?;
+            client.me().await
+        }
+    });
+    let log_out = Action::new_local(move |_: &()| async move { client.log_out().await });
+    view! {
+        <Show
+            when=move || auth.is_authenticated()
+            fallback=move || view! {
+                <form on:submit=move |event| {
+                    event.prevent_default();
+                    log_in.dispatch_local((username.get_untracked(), password.get_untracked()));
+                }>
+                    <input bind:value=username autocomplete="username" />
+                    <input type="password" bind:value=password autocomplete="current-password" />
+                    <button type="submit">"Log in"</button>
+                    <p>{move || log_in.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                </form>
+            }
+        >
+            <p>{move || auth.user().map(|user| user.username)}</p>
+            <button on:click=move |_| { log_out.dispatch_local(()); }>"Log out"</button>
+        </Show>
+    }
+}
