@@ -26,9 +26,11 @@ where
     I: 'static,
     O: 'static,
 {
+    // Made once here: `pending()` builds a new memo on every call.
+    let pending = action.pending();
     move |event| {
         event.prevent_default();
-        if !action.pending().get_untracked() {
+        if !pending.get_untracked() {
             action.clear();
             action.dispatch_local(input());
         }
@@ -37,15 +39,16 @@ where
 
 /// A button's click handler for an action that takes no input: ignored while it runs.
 pub fn press<O: 'static>(action: Action<(), O>) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    let pending = action.pending();
     move |_| {
-        if !action.pending().get_untracked() {
+        if !pending.get_untracked() {
             action.dispatch_local(());
         }
     }
 }
 
-/// `aria-disabled` for a button while its action runs (`action.pending()`). Not `disabled`: a disabled button drops the
-/// keyboard focus to the page.
+/// `aria-disabled` for a button while its action runs (`action.pending()`). Not `disabled`: a
+/// disabled button drops the keyboard focus to the page.
 pub fn busy(pending: Memo<bool>) -> impl Fn() -> &'static str + 'static {
     move || if pending.get() { "true" } else { "false" }
 }

@@ -51,9 +51,7 @@ pub fn HomePage() -> impl IntoView {
             </dl>
             <Alert message=load_error/>
             <Show when=move || load_error.with(Option::is_some)>
-                <button on:click=move |_| {
-                    me.dispatch_local(());
-                }>"Try again"</button>
+                <button on:click=press(me) aria-disabled=busy(me.pending())>"Try again"</button>
             </Show>
             <div class="actions">
                 <button on:click=press(burst) aria-disabled=busy(burst.pending())>
