@@ -98,10 +98,9 @@ pub fn is_token_not_valid(body: &str) -> bool {
 impl ApiError {
     /// The error for a non-2xx answer.
     pub fn from_response(status: u16, body: &str, retry_after: Option<&str>) -> Self {
-        let detail = DetailBody::parse(body);
         match status {
             400 => Self::Fields(parse_field_errors(body)),
-            401 => match detail {
+            401 => match DetailBody::parse(body) {
                 Some(DetailBody { detail, code }) => Self::Unauthorized { detail, code },
                 None => Self::Unauthorized {
                     detail: "Authentication failed.".into(),
@@ -114,7 +113,7 @@ impl ApiError {
             500..=599 => Self::Server { status },
             _ => Self::Rejected {
                 status,
-                detail: detail.map_or_else(
+                detail: DetailBody::parse(body).map_or_else(
                     || format!("The request was refused (HTTP {status})."),
                     |d| d.detail,
                 ),

@@ -89,7 +89,15 @@ where
         return Some(work().await);
     };
     let key = format!("{name}.lease");
-    let me = format!("{:x}", (js_sys::Math::random() * 1e16) as u64);
+    // A lease is "<holder> <until>"; this prefix marks ours.
+    let mine = format!("{:x} ", (js_sys::Math::random() * 1e16) as u64);
+    let held_by_me = || {
+        storage
+            .get_item(&key)
+            .ok()
+            .flatten()
+            .is_some_and(|lease| lease.starts_with(&mine))
+    };
     // Wait out one whole lease (a dead holder's lease expires within it), then give up:
     // storage misbehaves.
     let give_up_at = now_ms() + LEASE_MS + 2_000.0;
@@ -100,7 +108,7 @@ where
             .is_none_or(|lease| lease_expired(lease, now_ms()));
         if free {
             if storage
-                .set_item(&key, &format!("{me} {}", (now_ms() + LEASE_MS) as i64))
+                .set_item(&key, &format!("{mine}{}", (now_ms() + LEASE_MS) as i64))
                 .is_err()
             {
                 // Storage refuses writes: no lease is possible, so none can be contended.
@@ -108,11 +116,7 @@ where
             }
             // Another tab may have written in the same moment; the last writer holds it.
             gloo_timers::future::TimeoutFuture::new(30).await;
-            let holder = storage.get_item(&key).ok().flatten();
-            if holder
-                .as_deref()
-                .is_some_and(|lease| lease.starts_with(&format!("{me} ")))
-            {
+            if held_by_me() {
                 break;
             }
         }
@@ -122,12 +126,7 @@ where
         gloo_timers::future::TimeoutFuture::new(50 + (js_sys::Math::random() * 50.0) as u32).await;
     }
     let result = work().await;
-    if storage
-        .get_item(&key)
-        .ok()
-        .flatten()
-        .is_some_and(|lease| lease.starts_with(&format!("{me} ")))
-    {
+    if held_by_me() {
         let _ = storage.remove_item(&key);
     }
     Some(result)

@@ -183,10 +183,10 @@ impl PersistedSession {
         let tokens = json.field("tokens", Some)?;
         Ok(Self {
             tokens: Tokens::from_json(tokens)?,
-            user: match json.optional("user", Some)? {
-                Some(user) => Some(User::from_json(user)?),
-                None => None,
-            },
+            user: json
+                .optional("user", Some)?
+                .map(User::from_json)
+                .transpose()?,
         })
     }
 
@@ -234,10 +234,10 @@ impl StoredState {
         let json = Json::parse(text)?;
         Ok(Self {
             generation: json.field("generation", Json::as_u64)?,
-            session: match json.optional("session", Some)? {
-                Some(session) => Some(PersistedSession::from_json(session)?),
-                None => None,
-            },
+            session: json
+                .optional("session", Some)?
+                .map(PersistedSession::from_json)
+                .transpose()?,
             ended: json.optional("ended", SessionEnd::from_json)?,
         })
     }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::api::Connectivity;
-use crate::clock::ticking_now_ms;
+use crate::clock::{ticking_now_ms, whole_seconds};
 use crate::context::use_keeper;
 
 /// A banner while refreshes cannot get through; the session is kept meanwhile.
@@ -19,7 +19,7 @@ pub fn ConnectivityBanner() -> impl IntoView {
         Connectivity::Reconnecting {
             retry_at, reason, ..
         } => {
-            let wait = seconds_until(retry_at, now.get_untracked());
+            let wait = whole_seconds(retry_at - now.get_untracked());
             Some(format!(
                 "Reconnecting… {reason} Your session is kept; next try in about {wait} s."
             ))
@@ -29,7 +29,7 @@ pub fn ConnectivityBanner() -> impl IntoView {
         Connectivity::Online => None,
         Connectivity::Reconnecting {
             retry_at, reason, ..
-        } => Some(match seconds_until(retry_at, now.get()) {
+        } => Some(match whole_seconds(retry_at - now.get()) {
             0 => format!("Reconnecting… {reason} Your session is kept. Trying now…"),
             wait => format!("Reconnecting… {reason} Your session is kept. Next try in {wait} s."),
         }),
@@ -40,8 +40,4 @@ pub fn ConnectivityBanner() -> impl IntoView {
             <p aria-hidden="true" data-test="retry-banner">{shown}</p>
         </div>
     }
-}
-
-fn seconds_until(at_ms: f64, now_ms: f64) -> u64 {
-    ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::api::Connectivity;
-use crate::clock::ticking_now_ms;
+use crate::clock::{ticking_now_ms, whole_seconds};
 use crate::components::{busy, press};
 use crate::context::{use_auth, use_client, use_keeper};
 
@@ -47,10 +47,10 @@ pub fn SessionCard() -> impl IntoView {
 
 /// "4 min 12 s", "12 s", "expired".
 fn seconds_left(ms: f64) -> String {
-    if ms <= 0.0 {
+    let total = whole_seconds(ms);
+    if total == 0 {
         return "expired".to_owned();
     }
-    let total = (ms / 1000.0).ceil() as u64;
     match (total / 3600, total / 60 % 60, total % 60) {
         (0, 0, s) => format!("{s} s"),
         (0, m, s) => format!("{m} min {s} s"),
