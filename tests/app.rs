@@ -74,6 +74,15 @@ fn mount_at(path: &str) -> Mounted {
     }
 }
 
+/// Waits up to `ms` for the router to arrive at `path`, and fails saying where it is instead.
+async fn arrives_at(ms: u32, path: &str) {
+    assert!(
+        eventually(ms, || location() == path).await,
+        "expected {path}, at {}",
+        location()
+    );
+}
+
 /// The `id` of the focused element, or "".
 fn focused_id() -> String {
     document()
@@ -125,10 +134,7 @@ async fn log_in_through_the_form(mounted: &Mounted, password: &str) {
 /// Stores a session for the demo user the way the app would have, and returns its tokens.
 async fn stored_demo_session() -> Harness {
     let h = harness_with(API, interceptor_app::auth::StorageKind::Local);
-    h.client
-        .log_in(DEMO_USER, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    log_in_demo(&h).await;
     sleep(50).await;
     h
 }
@@ -168,11 +174,7 @@ async fn a_protected_page_sends_a_visitor_to_login_and_back() {
     assert!(eventually(2_000, || location().starts_with("/login")).await);
     assert_eq!(location(), "/login?next=/profile%3Ftab%3Demail");
     log_in_through_the_form(&app, DEMO_PASSWORD).await;
-    assert!(
-        eventually(3_000, || location() == "/profile?tab=email").await,
-        "at {}",
-        location()
-    );
+    arrives_at(3_000, "/profile?tab=email").await;
     assert!(
         eventually(3_000, || text(&app, "[data-test=profile-username]")
             == DEMO_USER)
@@ -194,15 +196,11 @@ async fn back_from_the_login_redirect_skips_the_protected_page() {
             .expect("push");
     }
     let _app = mount_at("/profile");
-    assert!(eventually(2_000, || location() == "/login?next=/profile").await);
+    arrives_at(2_000, "/login?next=/profile").await;
     // The redirect took /profile's place: Back goes to the page before it. Had it pushed, Back
     // would land on /profile, which would send the visitor to /login again.
     history.back().expect("back");
-    assert!(
-        eventually(2_000, || location() == before).await,
-        "at {}",
-        location()
-    );
+    arrives_at(2_000, &before).await;
     sleep(200).await;
     assert_eq!(location(), before, "nothing redirected again");
 }
@@ -218,11 +216,7 @@ async fn a_refused_refresh_sends_the_user_to_login_with_next() {
     drop(h);
 
     let app = mount_at("/profile");
-    assert!(
-        eventually(3_000, || location() == "/login?next=/profile").await,
-        "at {}",
-        location()
-    );
+    arrives_at(3_000, "/login?next=/profile").await;
     assert!(
         eventually(1_000, || text(&app, "[role=alert]")
             .contains("session has expired"))
@@ -374,11 +368,7 @@ async fn the_login_page_sends_a_logged_in_user_home() {
     reset().await;
     drop(stored_demo_session().await);
     let _app = mount_at("/login");
-    assert!(
-        eventually(2_000, || location() == "/").await,
-        "at {}",
-        location()
-    );
+    arrives_at(2_000, "/").await;
 }
 
 #[wasm_bindgen_test]
@@ -404,11 +394,7 @@ async fn the_log_out_button_ends_the_session_everywhere() {
     let app = mount_at("/");
     assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
     button(&app, "Log out").expect("Log out button").click();
-    assert!(
-        eventually(3_000, || location() == "/login").await,
-        "at {}",
-        location()
-    );
+    arrives_at(3_000, "/login").await;
     // Blacklisting goes on after the page has left; give it a moment.
     let mut blacklisted = false;
     for _ in 0..50 {

@@ -31,11 +31,7 @@ async fn burst_after_expiry(tabs: usize, rotation: bool) {
             5_000,
         ));
     }
-    harnesses[0]
-        .client
-        .log_in(DEMO_USER, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    log_in_demo(&harnesses[0]).await;
     let first = harnesses[0].store.access_token_untracked();
     let shared = || {
         harnesses

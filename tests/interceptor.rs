@@ -62,11 +62,7 @@ async fn missing_fields_come_back_per_field() {
 async fn the_session_survives_a_reload_through_local_storage() {
     reset().await;
     let first = harness_with(API, StorageKind::Local);
-    first
-        .client
-        .log_in(DEMO_USER, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    log_in_demo(&first).await;
     first.client.me().await.expect("users/me/");
     sleep(50).await;
     let tokens = first.store.tokens_untracked();

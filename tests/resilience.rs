@@ -146,10 +146,7 @@ async fn a_hanging_refresh_times_out_and_keeps_the_session() {
     reset().await;
     set_config(r#"{"access_ttl_ms":2000}"#).await;
     let h = harness_in(API, StorageArea::new(StorageKind::Memory), 1_000);
-    h.client
-        .log_in(DEMO_USER, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    log_in_demo(&h).await;
     sleep(2_100).await;
     set_fault(r#"{"path":"v1/auth/jwt/refresh/","delay_ms":3000}"#).await;
     assert_eq!(h.client.me().await, Err(ApiError::Timeout));

@@ -26,11 +26,7 @@ async fn three_tabs() -> [Harness; 3] {
     let first = tab(web_sys::window().expect("window"));
     let second = tab(new_frame_window());
     let third = tab(new_frame_window());
-    first
-        .client
-        .log_in(DEMO_USER, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    log_in_demo(&first).await;
     let shared = || {
         second.store.tokens_untracked() == first.store.tokens_untracked()
             && third.store.tokens_untracked() == first.store.tokens_untracked()
@@ -98,11 +94,7 @@ async fn a_logout_in_one_tab_logs_out_every_tab_within_a_second() {
 async fn a_stale_tab_never_writes_old_tokens_over_a_logout() {
     reset().await;
     let active = tab(web_sys::window().expect("window"));
-    active
-        .client
-        .log_in(DEMO_USER, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    log_in_demo(&active).await;
     // A tab that restored the session but hears nothing more (asleep, or its event was lost).
     let stale = {
         let owner = leptos::prelude::Owner::new();
@@ -166,11 +158,7 @@ async fn a_hidden_tab_does_not_refresh_until_it_is_shown_again() {
     set_config(r#"{"access_ttl_ms":2000}"#).await;
     let window = new_frame_window();
     let hidden_tab = tab(window.clone());
-    hidden_tab
-        .client
-        .log_in(DEMO_USER, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    log_in_demo(&hidden_tab).await;
     set_hidden(&window, true);
     let _keeper = hidden_tab.keep_fresh();
     clear_log().await;
@@ -243,12 +231,7 @@ async fn a_refresh_survives_an_unrelated_write_from_another_tab() {
     reset().await;
     let [first, second, _third] = three_tabs().await;
     // Real tokens to apply as if a refresh with rotation had just answered.
-    let donor = harness();
-    donor
-        .client
-        .log_in(DEMO_USER, DEMO_PASSWORD)
-        .await
-        .expect("login");
+    let donor = logged_in().await;
     let answer = donor.store.tokens_untracked().expect("tokens");
 
     let used = second.store.refresh_token_untracked().expect("refresh");

@@ -152,12 +152,17 @@ pub fn harness() -> Harness {
 /// A harness logged in as the demo user.
 pub async fn logged_in() -> Harness {
     let harness = harness();
+    log_in_demo(&harness).await;
+    harness
+}
+
+/// Logs `harness` in as the demo user.
+pub async fn log_in_demo(harness: &Harness) {
     harness
         .client
         .log_in(DEMO_USER, DEMO_PASSWORD)
         .await
         .expect("demo login");
-    harness
 }
 
 /// The same token with a broken signature: well-formed and unexpired to the client, refused by
