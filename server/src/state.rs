@@ -61,7 +61,7 @@ struct Inner {
 
 impl AppState {
     /// Loads (or creates) the signing secret and the demo user, drops expired token
-    /// records, and assembles the state.
+    /// records, builds the dummy password hash, and assembles the state.
     pub async fn new(settings: Settings, db: Db, clock: Clock) -> Result<Self, InitError> {
         check_user_id_claim(&settings.user_id_claim)?;
         let www_authenticate =
@@ -73,6 +73,7 @@ impl AppState {
         db.call(move |conn| db::purge_expired(conn, now)).await?;
 
         let passwords = Passwords::default();
+        passwords.prepare().await?;
         let login_field = settings.login_field;
         let demo_login = match login_field {
             LoginField::Username => DEMO_USERNAME,
