@@ -4,11 +4,18 @@
 //! One connection behind a mutex; every call runs on the blocking pool, so a slow disk
 //! never stalls the async runtime. Each call holds the lock for its whole closure, which
 //! is what makes a check-then-insert atomic.
+//!
+//! A database file holds the signing secret and the password hashes: it is created
+//! `0600` (and an existing one tightened to that), and runs in WAL mode with
+//! `synchronous=NORMAL`, so a commit is an append to the log rather than two syncs of
+//! the main file. SQLite gives the `-wal` and `-shm` files the database file's mode.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::config::LoginField;
 
 /// What can go wrong in the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +28,11 @@ pub enum DbError {
     Task(#[from] tokio::task::JoinError),
     #[error("could not generate the signing secret: {0}")]
     Random(String),
+    #[error("cannot restrict {path} to its owner: {source}")]
+    Permissions {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// The `--db` value that selects a private in-memory database.
@@ -35,6 +47,8 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub email: String,
+    /// The custom user model's `display_name` (`--login-field email`); `""` otherwise.
+    pub display_name: String,
     pub password_hash: String,
     pub is_active: bool,
 }
@@ -58,10 +72,19 @@ impl Db {
         let conn = if path == IN_MEMORY {
             Connection::open_in_memory()?
         } else {
-            Connection::open(path)?
+            restrict_to_owner(path)?;
+            let conn = Connection::open(path)?;
+            // The pragma answers with the mode it got; a file that cannot do WAL keeps its own.
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(%path, %mode, "the database cannot use WAL mode");
+            }
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn
         };
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        add_missing_columns(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -80,6 +103,48 @@ impl Db {
         })
         .await?
     }
+}
+
+/// Creates the database file readable by its owner alone, or takes the group's and
+/// others' access away from an existing one (and from its `-wal`, `-shm` and `-journal`
+/// files, which a looser earlier run may have left).
+#[cfg(unix)]
+fn restrict_to_owner(path: &str) -> Result<(), DbError> {
+    use std::fs::{OpenOptions, Permissions};
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+
+    let failed = |source| DbError::Permissions {
+        path: path.to_owned(),
+        source,
+    };
+    // `create_new` with mode 0600: never a moment with the umask's mode, no race.
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(error) => return Err(failed(error)),
+    }
+    for file in ["", "-wal", "-shm", "-journal"].map(|suffix| format!("{path}{suffix}")) {
+        let Ok(metadata) = std::fs::metadata(&file) else {
+            continue;
+        };
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&file, Permissions::from_mode(mode & 0o700))
+                .map_err(failed)?;
+            tracing::warn!(file = %file, "the database was readable by others: now 0600");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &str) -> Result<(), DbError> {
+    Ok(())
 }
 
 const SCHEMA: &str = "
@@ -107,6 +172,25 @@ CREATE TABLE IF NOT EXISTS blacklisted_tokens (
     blacklisted_at INTEGER NOT NULL
 );
 ";
+
+/// Columns added after the first release: `(table, column, definition)`. A database made
+/// before a column existed gets it on open, so old files keep working.
+const ADDED_COLUMNS: [(&str, &str, &str); 1] =
+    [("users", "display_name", "TEXT NOT NULL DEFAULT ''")];
+
+fn add_missing_columns(conn: &Connection) -> Result<(), DbError> {
+    for (table, column, definition) in ADDED_COLUMNS {
+        let mut statement = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+        let mut names = statement.query_map([], |row| row.get::<_, String>(1))?;
+        let present = names.any(|name| name.is_ok_and(|name| name == column));
+        if !present {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
+}
 
 /// Returns the signing secret, generating and storing a random one on first use.
 pub fn signing_secret(conn: &mut Connection) -> Result<Vec<u8>, DbError> {
@@ -139,12 +223,13 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         id: row.get(0)?,
         username: row.get(1)?,
         email: row.get(2)?,
-        password_hash: row.get(3)?,
-        is_active: row.get(4)?,
+        display_name: row.get(3)?,
+        password_hash: row.get(4)?,
+        is_active: row.get(5)?,
     })
 }
 
-const USER_COLUMNS: &str = "id, username, email, password_hash, is_active";
+const USER_COLUMNS: &str = "id, username, email, display_name, password_hash, is_active";
 
 /// Looks a user up by exact (case-sensitive) username.
 pub fn user_by_username(conn: &Connection, username: &str) -> Result<Option<User>, DbError> {
@@ -152,6 +237,40 @@ pub fn user_by_username(conn: &Connection, username: &str) -> Result<Option<User
     Ok(conn
         .query_row(&sql, params![username], user_from_row)
         .optional()?)
+}
+
+/// Looks a user up by exact (case-sensitive) email, as Django's `get_by_natural_key` does
+/// when `USERNAME_FIELD = "email"`. Users made under `--login-field username` may share an
+/// email; the oldest wins.
+pub fn user_by_email(conn: &Connection, email: &str) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1 ORDER BY id LIMIT 1");
+    Ok(conn
+        .query_row(&sql, params![email], user_from_row)
+        .optional()?)
+}
+
+/// Looks a user up by the login field's value.
+pub fn user_by_login(
+    conn: &Connection,
+    login_field: LoginField,
+    value: &str,
+) -> Result<Option<User>, DbError> {
+    match login_field {
+        LoginField::Username => user_by_username(conn, value),
+        LoginField::Email => user_by_email(conn, value),
+    }
+}
+
+/// Whether an email is taken (exact match, like a unique `EmailField`'s validator).
+pub fn email_exists(conn: &Connection, email: &str) -> Result<bool, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM users WHERE email = ?1",
+            params![email],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 /// Looks a user up by id.
@@ -181,6 +300,7 @@ pub struct NewUser {
     pub id: Option<i64>,
     pub username: String,
     pub email: String,
+    pub display_name: String,
     pub password_hash: String,
     pub date_joined: i64,
 }
@@ -188,12 +308,14 @@ pub struct NewUser {
 /// Inserts a user; `Ok(None)` when the username (or forced id) is already taken.
 pub fn insert_user(conn: &Connection, user: &NewUser) -> Result<Option<User>, DbError> {
     let inserted = conn.execute(
-        "INSERT OR IGNORE INTO users (id, username, email, password_hash, is_active, date_joined)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+        "INSERT OR IGNORE INTO users
+             (id, username, email, display_name, password_hash, is_active, date_joined)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
         params![
             user.id,
             user.username,
             user.email,
+            user.display_name,
             user.password_hash,
             user.date_joined
         ],
@@ -209,6 +331,19 @@ pub fn update_email(conn: &Connection, id: i64, email: &str) -> Result<Option<Us
     conn.execute(
         "UPDATE users SET email = ?1 WHERE id = ?2",
         params![email, id],
+    )?;
+    user_by_id(conn, id)
+}
+
+/// Sets a user's display name; the updated user, or `None` if the id is gone.
+pub fn update_display_name(
+    conn: &Connection,
+    id: i64,
+    display_name: &str,
+) -> Result<Option<User>, DbError> {
+    conn.execute(
+        "UPDATE users SET display_name = ?1 WHERE id = ?2",
+        params![display_name, id],
     )?;
     user_by_id(conn, id)
 }
@@ -271,17 +406,18 @@ pub fn blacklist(conn: &Connection, entry: &BlacklistEntry) -> Result<bool, DbEr
     Ok(inserted == 1)
 }
 
-/// Deletes token records that expired before `now` (SimpleJWT's `flushexpiredtokens`).
-pub fn purge_expired(conn: &Connection, now: i64) -> Result<(), DbError> {
-    conn.execute(
+/// Deletes token records that expired before `now` (SimpleJWT's `flushexpiredtokens`);
+/// returns how many rows went.
+pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize, DbError> {
+    let outstanding = conn.execute(
         "DELETE FROM outstanding_tokens WHERE expires_at < ?1",
         params![now],
     )?;
-    conn.execute(
+    let blacklisted = conn.execute(
         "DELETE FROM blacklisted_tokens WHERE expires_at < ?1",
         params![now],
     )?;
-    Ok(())
+    Ok(outstanding + blacklisted)
 }
 
 #[cfg(test)]
@@ -291,7 +427,53 @@ mod tests {
     fn db() -> Connection {
         let conn = Connection::open_in_memory().expect("in-memory db");
         conn.execute_batch(SCHEMA).expect("schema");
+        add_missing_columns(&conn).expect("columns");
         conn
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_database_is_private_and_in_wal_mode() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("new.sqlite3");
+        let path_text = path.to_str().expect("utf-8");
+        let db = Db::open(path_text).expect("open");
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&path), 0o600);
+        let conn = db.conn.lock().expect("lock");
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .expect("pragma");
+        assert_eq!(journal, "wal");
+        let synchronous: i64 = conn
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .expect("pragma");
+        assert_eq!(synchronous, 1, "NORMAL");
+        conn.execute_batch("INSERT INTO meta VALUES ('k', 'v')")
+            .expect("write");
+        assert_eq!(mode(&dir.path().join("new.sqlite3-wal")), 0o600);
+        drop(conn);
+
+        // An existing world-readable file is tightened on open.
+        let old = dir.path().join("old.sqlite3");
+        std::fs::write(&old, b"").expect("create");
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        Db::open(old.to_str().expect("utf-8")).expect("open");
+        assert_eq!(mode(&old), 0o600);
+    }
+
+    #[test]
+    fn memory_databases_skip_the_file_settings() {
+        let db = Db::open(IN_MEMORY).expect("open");
+        let conn = db.conn.lock().expect("lock");
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .expect("pragma");
+        assert_eq!(journal, "memory");
     }
 
     #[test]
@@ -326,6 +508,7 @@ mod tests {
             id: None,
             username: "alice".into(),
             email: String::new(),
+            display_name: String::new(),
             password_hash: "x".into(),
             date_joined: 0,
         };
@@ -343,6 +526,7 @@ mod tests {
             id: None,
             username: "carol".into(),
             email: String::new(),
+            display_name: String::new(),
             password_hash: "old".into(),
             date_joined: 0,
         };
@@ -359,5 +543,55 @@ mod tests {
             .expect("update")
             .is_none());
         assert!(!set_password_hash(&conn, 999, "x").expect("update"));
+        let renamed = update_display_name(&conn, carol.id, "Carol C.")
+            .expect("update")
+            .expect("user");
+        assert_eq!(renamed.display_name, "Carol C.");
+        assert!(update_display_name(&conn, 999, "x")
+            .expect("update")
+            .is_none());
+    }
+
+    #[test]
+    fn email_lookups_are_exact_and_take_the_oldest() {
+        let conn = db();
+        for (username, email) in [("a", "same@example.com"), ("b", "same@example.com")] {
+            let new = NewUser {
+                id: None,
+                username: username.into(),
+                email: email.into(),
+                display_name: String::new(),
+                password_hash: "x".into(),
+                date_joined: 0,
+            };
+            insert_user(&conn, &new).expect("insert").expect("created");
+        }
+        let found = user_by_login(&conn, LoginField::Email, "same@example.com")
+            .expect("query")
+            .expect("user");
+        assert_eq!(found.username, "a");
+        assert!(user_by_email(&conn, "Same@example.com")
+            .expect("query")
+            .is_none());
+        assert!(email_exists(&conn, "same@example.com").expect("query"));
+        assert!(!email_exists(&conn, "other@example.com").expect("query"));
+    }
+
+    #[test]
+    fn a_database_from_before_display_name_gains_the_column() {
+        let conn = Connection::open_in_memory().expect("in-memory db");
+        conn.execute_batch(SCHEMA).expect("schema");
+        conn.execute(
+            "INSERT INTO users (username, password_hash, date_joined) VALUES ('old', 'x', 0)",
+            [],
+        )
+        .expect("insert");
+        add_missing_columns(&conn).expect("columns");
+        // Twice is harmless: the column is only added when missing.
+        add_missing_columns(&conn).expect("columns again");
+        let old = user_by_username(&conn, "old")
+            .expect("query")
+            .expect("user");
+        assert_eq!(old.display_name, "");
     }
 }
