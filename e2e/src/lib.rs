@@ -124,10 +124,13 @@ pub enum Backend {
 /// A running backend. Its test hooks and token endpoints are reached through `Deref`.
 pub enum Server {
     Reference(TestServer),
-    Django {
-        django: DjangoServer,
-        site: StaticSite,
-    },
+    Django(Box<DjangoSite>),
+}
+
+/// Django and the site that serves the app pointed at it.
+pub struct DjangoSite {
+    pub django: DjangoServer,
+    pub site: StaticSite,
 }
 
 impl Deref for Server {
@@ -136,7 +139,7 @@ impl Deref for Server {
     fn deref(&self) -> &Hooks {
         match self {
             Self::Reference(server) => server.hooks(),
-            Self::Django { django, .. } => django.hooks(),
+            Self::Django(django) => django.django.hooks(),
         }
     }
 }
@@ -146,7 +149,7 @@ impl Server {
     pub fn app_origin(&self) -> &str {
         match self {
             Self::Reference(server) => server.hooks().origin(),
-            Self::Django { site, .. } => site.origin(),
+            Self::Django(django) => django.site.origin(),
         }
     }
 
@@ -158,7 +161,7 @@ impl Server {
     pub fn reference(&mut self) -> &mut TestServer {
         match self {
             Self::Reference(server) => server,
-            Self::Django { .. } => panic!("this scenario needs the reference backend"),
+            Self::Django(_) => panic!("this scenario needs the reference backend"),
         }
     }
 }
@@ -190,7 +193,10 @@ impl Harness {
             Backend::Django(variant) => {
                 // The site's port is known first, so that Django can allow it as an origin.
                 let (site, django) = start_django(&variant).await;
-                (Server::Django { django, site }, variant)
+                (
+                    Server::Django(Box::new(DjangoSite { django, site })),
+                    variant,
+                )
             }
         };
         let browser = Browser::start(server.app_origin()).await;
