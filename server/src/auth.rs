@@ -1,17 +1,23 @@
 //! Bearer authentication as SimpleJWT's `JWTAuthentication` does it, as an extractor
-//! whose rejection is the exact 401 SimpleJWT sends.
+//! whose rejection is the exact 401 SimpleJWT sends. The scheme word is `Bearer` unless
+//! `--auth-header-type` (`AUTH_HEADER_TYPES`) says otherwise.
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
 
+use crate::config::AuthHeaderTypes;
 use crate::db::{self, User};
 use crate::errors::ApiError;
 use crate::state::AppState;
 use crate::tokens::TokenType;
 
-/// The authenticated user, if the request carried a Bearer token. A missing header or
-/// another scheme is no credentials (`None`); a bad Bearer token is a 401 rejection.
+/// The authenticated user, if the request carried a token under an accepted scheme. A
+/// missing header or another scheme is no credentials (`None`); a bad token is a 401
+/// rejection.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Option<User>);
 
@@ -30,9 +36,29 @@ fn split_header(header: &[u8]) -> Vec<&[u8]> {
         .collect()
 }
 
-/// Whether an `Authorization` header value carries a Bearer token (for the request log).
-pub fn has_bearer(header: &[u8]) -> bool {
-    matches!(split_header(header).as_slice(), [b"Bearer", _, ..])
+/// Whether an `Authorization` header value carries a token under one of `types` (for the
+/// request log).
+pub fn has_token(header: &[u8], types: &AuthHeaderTypes) -> bool {
+    matches!(split_header(header).as_slice(), [scheme, _, ..] if types.accepts(scheme))
+}
+
+/// Middleware: every 401 names the first accepted scheme in `WWW-Authenticate`, as
+/// SimpleJWT's `authenticate_header` does. Errors render the default `Bearer` one; this
+/// puts the configured one in its place.
+pub async fn www_authenticate(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::UNAUTHORIZED
+        && response.headers().contains_key(WWW_AUTHENTICATE)
+    {
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, state.www_authenticate().clone());
+    }
+    response
 }
 
 impl FromRequestParts<AppState> for Authenticated {
@@ -48,7 +74,7 @@ impl FromRequestParts<AppState> for Authenticated {
         let pieces = split_header(header.as_bytes());
         let raw_token = match pieces.as_slice() {
             [] => return Ok(Self(None)),
-            [scheme, ..] if *scheme != b"Bearer" => return Ok(Self(None)),
+            [scheme, ..] if !state.auth_header_types().accepts(scheme) => return Ok(Self(None)),
             [_, token] => String::from_utf8_lossy(token).into_owned(),
             _ => {
                 return Err(ApiError::AuthenticationFailed {
@@ -95,10 +121,16 @@ mod tests {
 
     #[test]
     fn bearer_detection() {
+        let bearer = AuthHeaderTypes::default();
+        let has_bearer = |header: &[u8]| has_token(header, &bearer);
         assert!(has_bearer(b"Bearer abc"));
         assert!(has_bearer(b"  Bearer\tabc "));
         assert!(!has_bearer(b"Bearer"));
         assert!(!has_bearer(b"bearer abc"));
+        assert!(!has_bearer(b"JWT abc"));
+        let jwt = AuthHeaderTypes::new(["JWT"]).expect("valid");
+        assert!(has_token(b"JWT abc", &jwt));
+        assert!(!has_token(b"Bearer abc", &jwt));
         assert!(!has_bearer(b"Basic abc"));
         assert!(!has_bearer(b""));
     }

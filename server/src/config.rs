@@ -86,6 +86,124 @@ impl CorsPolicy {
     }
 }
 
+/// What can be wrong with the settings; the server refuses to start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--auth-header-type needs at least one type, like Bearer or JWT")]
+    NoAuthHeaderType,
+    #[error("auth header type {0:?} must be visible ASCII without spaces or commas")]
+    BadAuthHeaderType(String),
+    #[error(
+        "--user-id-claim {0:?} must be a non-empty name other than token_type, exp, iat and jti"
+    )]
+    BadUserIdClaim(String),
+    #[error("unknown login field {0:?} (expected username or email)")]
+    UnknownLoginField(String),
+}
+
+/// SimpleJWT's `AUTH_HEADER_TYPES`: the `Authorization` scheme words that carry a token.
+/// Matched case-sensitively, as SimpleJWT compares bytes; the first one names the scheme
+/// in `WWW-Authenticate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthHeaderTypes(Vec<String>);
+
+impl AuthHeaderTypes {
+    /// The types in order; at least one, each a single visible-ASCII word.
+    pub fn new<I, S>(types: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut accepted = Vec::new();
+        for kind in types {
+            let kind = kind.into().trim().to_owned();
+            if kind.is_empty() {
+                continue;
+            }
+            if !kind.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
+                return Err(ConfigError::BadAuthHeaderType(kind));
+            }
+            accepted.push(kind);
+        }
+        if accepted.is_empty() {
+            return Err(ConfigError::NoAuthHeaderType);
+        }
+        Ok(Self(accepted))
+    }
+
+    /// Whether `scheme` (the header's first word) is one of the types.
+    pub fn accepts(&self, scheme: &[u8]) -> bool {
+        self.0.iter().any(|kind| kind.as_bytes() == scheme)
+    }
+
+    /// The first type, the one `WWW-Authenticate` names.
+    pub fn first(&self) -> &str {
+        self.0.first().map_or("Bearer", String::as_str)
+    }
+
+    /// `WWW-Authenticate` for every 401: `<first type> realm="api"`.
+    pub fn www_authenticate(&self) -> String {
+        format!(r#"{} realm="api""#, self.first())
+    }
+}
+
+impl Default for AuthHeaderTypes {
+    fn default() -> Self {
+        Self(vec!["Bearer".to_owned()])
+    }
+}
+
+/// SimpleJWT's default `USER_ID_CLAIM`.
+pub const DEFAULT_USER_ID_CLAIM: &str = "user_id";
+
+/// Checks a `USER_ID_CLAIM` name: a claim the token already has would be written twice.
+pub fn check_user_id_claim(name: &str) -> Result<(), ConfigError> {
+    let taken = ["token_type", "exp", "iat", "jti"];
+    if name.trim().is_empty() || name != name.trim() || taken.contains(&name) {
+        return Err(ConfigError::BadUserIdClaim(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// djoser's `LOGIN_FIELD`, with the user model that goes with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoginField {
+    /// Django's own `User`: `USERNAME_FIELD = "username"`, `REQUIRED_FIELDS = ["email"]`.
+    #[default]
+    Username,
+    /// A custom user model with `USERNAME_FIELD = "email"` and
+    /// `REQUIRED_FIELDS = ["display_name"]` (djoser's JWT docs' settings).
+    Email,
+}
+
+impl LoginField {
+    /// The field name in request and response bodies.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Username => "username",
+            Self::Email => "email",
+        }
+    }
+}
+
+impl FromStr for LoginField {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "username" => Ok(Self::Username),
+            "email" => Ok(Self::Email),
+            other => Err(ConfigError::UnknownLoginField(other.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for LoginField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Everything the server needs besides its database and clock.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -99,6 +217,12 @@ pub struct Settings {
     pub test_hooks: bool,
     /// The password given to the `demo` user when it is first created.
     pub demo_password: String,
+    /// SimpleJWT's `AUTH_HEADER_TYPES`.
+    pub auth_header_types: AuthHeaderTypes,
+    /// SimpleJWT's `USER_ID_CLAIM`; check it with [`check_user_id_claim`].
+    pub user_id_claim: String,
+    /// djoser's `LOGIN_FIELD` and the user model behind it.
+    pub login_field: LoginField,
 }
 
 impl Default for Settings {
@@ -109,6 +233,9 @@ impl Default for Settings {
             static_dir: None,
             test_hooks: false,
             demo_password: DEFAULT_DEMO_PASSWORD.to_owned(),
+            auth_header_types: AuthHeaderTypes::default(),
+            user_id_claim: DEFAULT_USER_ID_CLAIM.to_owned(),
+            login_field: LoginField::default(),
         }
     }
 }
@@ -198,6 +325,43 @@ mod tests {
         for bad in ["", "ms", "5x", "-5s", "1.5s", "99999999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn auth_header_types_match_case_sensitively() {
+        let types = AuthHeaderTypes::new(["JWT", " Bearer "]).expect("valid");
+        assert!(types.accepts(b"JWT"));
+        assert!(types.accepts(b"Bearer"));
+        assert!(!types.accepts(b"jwt"));
+        assert!(!types.accepts(b"bearer"));
+        assert_eq!(types.www_authenticate(), r#"JWT realm="api""#);
+        assert_eq!(
+            AuthHeaderTypes::new(["", " "]),
+            Err(ConfigError::NoAuthHeaderType)
+        );
+        assert!(AuthHeaderTypes::new(["Bad Type"]).is_err());
+        assert!(AuthHeaderTypes::new(["Jwt\u{e9}"]).is_err());
+        assert_eq!(
+            AuthHeaderTypes::default().www_authenticate(),
+            r#"Bearer realm="api""#
+        );
+    }
+
+    #[test]
+    fn user_id_claim_names() {
+        assert!(check_user_id_claim("sub").is_ok());
+        assert!(check_user_id_claim("user_id").is_ok());
+        for bad in ["", " ", "jti", "exp", "iat", "token_type", " sub"] {
+            assert!(check_user_id_claim(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn login_fields() {
+        assert_eq!("email".parse(), Ok(LoginField::Email));
+        assert_eq!("username".parse(), Ok(LoginField::Username));
+        assert!("Email".parse::<LoginField>().is_err());
+        assert_eq!(LoginField::Email.to_string(), "email");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::config::LoginField;
+
 /// What can go wrong in the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -35,6 +37,8 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub email: String,
+    /// The custom user model's `display_name` (`--login-field email`); `""` otherwise.
+    pub display_name: String,
     pub password_hash: String,
     pub is_active: bool,
 }
@@ -62,6 +66,7 @@ impl Db {
         };
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        add_missing_columns(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -108,6 +113,25 @@ CREATE TABLE IF NOT EXISTS blacklisted_tokens (
 );
 ";
 
+/// Columns added after the first release: `(table, column, definition)`. A database made
+/// before a column existed gets it on open, so old files keep working.
+const ADDED_COLUMNS: [(&str, &str, &str); 1] =
+    [("users", "display_name", "TEXT NOT NULL DEFAULT ''")];
+
+fn add_missing_columns(conn: &Connection) -> Result<(), DbError> {
+    for (table, column, definition) in ADDED_COLUMNS {
+        let mut statement = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+        let mut names = statement.query_map([], |row| row.get::<_, String>(1))?;
+        let present = names.any(|name| name.is_ok_and(|name| name == column));
+        if !present {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
 /// Returns the signing secret, generating and storing a random one on first use.
 pub fn signing_secret(conn: &mut Connection) -> Result<Vec<u8>, DbError> {
     let tx = conn.transaction()?;
@@ -139,12 +163,13 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         id: row.get(0)?,
         username: row.get(1)?,
         email: row.get(2)?,
-        password_hash: row.get(3)?,
-        is_active: row.get(4)?,
+        display_name: row.get(3)?,
+        password_hash: row.get(4)?,
+        is_active: row.get(5)?,
     })
 }
 
-const USER_COLUMNS: &str = "id, username, email, password_hash, is_active";
+const USER_COLUMNS: &str = "id, username, email, display_name, password_hash, is_active";
 
 /// Looks a user up by exact (case-sensitive) username.
 pub fn user_by_username(conn: &Connection, username: &str) -> Result<Option<User>, DbError> {
@@ -152,6 +177,40 @@ pub fn user_by_username(conn: &Connection, username: &str) -> Result<Option<User
     Ok(conn
         .query_row(&sql, params![username], user_from_row)
         .optional()?)
+}
+
+/// Looks a user up by exact (case-sensitive) email, as Django's `get_by_natural_key` does
+/// when `USERNAME_FIELD = "email"`. Users made under `--login-field username` may share an
+/// email; the oldest wins.
+pub fn user_by_email(conn: &Connection, email: &str) -> Result<Option<User>, DbError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1 ORDER BY id LIMIT 1");
+    Ok(conn
+        .query_row(&sql, params![email], user_from_row)
+        .optional()?)
+}
+
+/// Looks a user up by the login field's value.
+pub fn user_by_login(
+    conn: &Connection,
+    login_field: LoginField,
+    value: &str,
+) -> Result<Option<User>, DbError> {
+    match login_field {
+        LoginField::Username => user_by_username(conn, value),
+        LoginField::Email => user_by_email(conn, value),
+    }
+}
+
+/// Whether an email is taken (exact match, like a unique `EmailField`'s validator).
+pub fn email_exists(conn: &Connection, email: &str) -> Result<bool, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM users WHERE email = ?1",
+            params![email],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 /// Looks a user up by id.
@@ -181,6 +240,7 @@ pub struct NewUser {
     pub id: Option<i64>,
     pub username: String,
     pub email: String,
+    pub display_name: String,
     pub password_hash: String,
     pub date_joined: i64,
 }
@@ -188,12 +248,14 @@ pub struct NewUser {
 /// Inserts a user; `Ok(None)` when the username (or forced id) is already taken.
 pub fn insert_user(conn: &Connection, user: &NewUser) -> Result<Option<User>, DbError> {
     let inserted = conn.execute(
-        "INSERT OR IGNORE INTO users (id, username, email, password_hash, is_active, date_joined)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+        "INSERT OR IGNORE INTO users
+             (id, username, email, display_name, password_hash, is_active, date_joined)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
         params![
             user.id,
             user.username,
             user.email,
+            user.display_name,
             user.password_hash,
             user.date_joined
         ],
@@ -209,6 +271,19 @@ pub fn update_email(conn: &Connection, id: i64, email: &str) -> Result<Option<Us
     conn.execute(
         "UPDATE users SET email = ?1 WHERE id = ?2",
         params![email, id],
+    )?;
+    user_by_id(conn, id)
+}
+
+/// Sets a user's display name; the updated user, or `None` if the id is gone.
+pub fn update_display_name(
+    conn: &Connection,
+    id: i64,
+    display_name: &str,
+) -> Result<Option<User>, DbError> {
+    conn.execute(
+        "UPDATE users SET display_name = ?1 WHERE id = ?2",
+        params![display_name, id],
     )?;
     user_by_id(conn, id)
 }
@@ -291,6 +366,7 @@ mod tests {
     fn db() -> Connection {
         let conn = Connection::open_in_memory().expect("in-memory db");
         conn.execute_batch(SCHEMA).expect("schema");
+        add_missing_columns(&conn).expect("columns");
         conn
     }
 
@@ -326,6 +402,7 @@ mod tests {
             id: None,
             username: "alice".into(),
             email: String::new(),
+            display_name: String::new(),
             password_hash: "x".into(),
             date_joined: 0,
         };
@@ -343,6 +420,7 @@ mod tests {
             id: None,
             username: "carol".into(),
             email: String::new(),
+            display_name: String::new(),
             password_hash: "old".into(),
             date_joined: 0,
         };
@@ -359,5 +437,55 @@ mod tests {
             .expect("update")
             .is_none());
         assert!(!set_password_hash(&conn, 999, "x").expect("update"));
+        let renamed = update_display_name(&conn, carol.id, "Carol C.")
+            .expect("update")
+            .expect("user");
+        assert_eq!(renamed.display_name, "Carol C.");
+        assert!(update_display_name(&conn, 999, "x")
+            .expect("update")
+            .is_none());
+    }
+
+    #[test]
+    fn email_lookups_are_exact_and_take_the_oldest() {
+        let conn = db();
+        for (username, email) in [("a", "same@example.com"), ("b", "same@example.com")] {
+            let new = NewUser {
+                id: None,
+                username: username.into(),
+                email: email.into(),
+                display_name: String::new(),
+                password_hash: "x".into(),
+                date_joined: 0,
+            };
+            insert_user(&conn, &new).expect("insert").expect("created");
+        }
+        let found = user_by_login(&conn, LoginField::Email, "same@example.com")
+            .expect("query")
+            .expect("user");
+        assert_eq!(found.username, "a");
+        assert!(user_by_email(&conn, "Same@example.com")
+            .expect("query")
+            .is_none());
+        assert!(email_exists(&conn, "same@example.com").expect("query"));
+        assert!(!email_exists(&conn, "other@example.com").expect("query"));
+    }
+
+    #[test]
+    fn a_database_from_before_display_name_gains_the_column() {
+        let conn = Connection::open_in_memory().expect("in-memory db");
+        conn.execute_batch(SCHEMA).expect("schema");
+        conn.execute(
+            "INSERT INTO users (username, password_hash, date_joined) VALUES ('old', 'x', 0)",
+            [],
+        )
+        .expect("insert");
+        add_missing_columns(&conn).expect("columns");
+        // Twice is harmless: the column is only added when missing.
+        add_missing_columns(&conn).expect("columns again");
+        let old = user_by_username(&conn, "old")
+            .expect("query")
+            .expect("user");
+        assert_eq!(old.display_name, "");
     }
 }

@@ -80,6 +80,10 @@ pub enum ApiError {
     /// 400 `{"detail":"JSON parse error - ..."}`.
     #[error("JSON parse error - {0}")]
     JsonParse(String),
+    /// 400 `["Unable to create account."]`: djoser's answer when the user insert hits a
+    /// unique constraint its validators did not see coming (a concurrent registration).
+    #[error("Unable to create account.")]
+    CannotCreateUser,
     /// 400 when the body could not be read at all.
     #[error("could not read the request body: {0}")]
     BodyRead(String),
@@ -153,7 +157,10 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Validation(_) | Self::JsonParse(_) | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_)
+            | Self::JsonParse(_)
+            | Self::BodyRead(_)
+            | Self::CannotCreateUser => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -174,6 +181,8 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let mut response = match &self {
             Self::Validation(errors) => Json(errors).into_response(),
+            // A ValidationError raised outside `is_valid` renders its bare message list.
+            Self::CannotCreateUser => Json([self.to_string()]).into_response(),
             Self::Token(error) => Json(DetailCode {
                 detail: &error.to_string(),
                 code: "token_not_valid",

@@ -273,6 +273,13 @@ impl CharField {
         allow_blank: true,
     };
 
+    /// `required=False` but not blank: a model field without `blank=True` in a partial
+    /// update (`PATCH`).
+    pub const OPTIONAL_NOT_BLANK: Self = Self {
+        required: false,
+        allow_blank: false,
+    };
+
     /// `run_validation` up to the validators: `Ok(None)` for a missing optional field,
     /// `Ok(Some(""))` for an allowed blank (validators are then skipped), otherwise the
     /// trimmed text or the one error message.
@@ -463,6 +470,14 @@ mod tests {
         assert_eq!(
             CharField::OPTIONAL.clean(f.get("blank")),
             Ok(Some(String::new()))
+        );
+        assert_eq!(
+            CharField::OPTIONAL_NOT_BLANK.clean(f.get("missing")),
+            Ok(None)
+        );
+        assert_eq!(
+            CharField::OPTIONAL_NOT_BLANK.clean(f.get("blank")),
+            Err(BLANK)
         );
     }
 

@@ -9,6 +9,7 @@
 //! `tower::ServiceExt::oneshot` and no socket.
 
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod cors;
@@ -26,12 +27,13 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 
 pub use clock::Clock;
-pub use config::{CorsPolicy, LogFormat, Settings, TokenSettings};
+pub use config::{AuthHeaderTypes, CorsPolicy, LogFormat, LoginField, Settings, TokenSettings};
 pub use db::Db;
 pub use state::{AppState, InitError};
 
 /// The complete service: API routes, test hooks when enabled, static files when
-/// configured, wrapped (inside out) in fault injection, CORS and the request log.
+/// configured, wrapped (inside out) in fault injection, the configured
+/// `WWW-Authenticate`, CORS and the request log.
 ///
 /// The middleware wraps the routed service as a whole rather than each route
 /// (`Router::layer` would run it after method dispatch), so a preflight is answered
@@ -45,6 +47,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(routed)
         .layer(from_fn_with_state(state.clone(), test_hooks::inject_faults))
+        .layer(from_fn_with_state(state.clone(), auth::www_authenticate))
         .layer(from_fn_with_state(state.clone(), cors::cors))
         .layer(from_fn_with_state(state, request_log::log_requests))
 }

@@ -7,7 +7,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::auth::has_bearer;
+use crate::auth::has_token;
 use crate::state::AppState;
 use crate::test_hooks::LogEntry;
 
@@ -20,7 +20,7 @@ pub async fn log_requests(State(state): State<AppState>, request: Request, next:
     let bearer = request
         .headers()
         .get(AUTHORIZATION)
-        .is_some_and(|value| has_bearer(value.as_bytes()));
+        .is_some_and(|value| has_token(value.as_bytes(), state.auth_header_types()));
 
     let response = next.run(request).await;
 

@@ -3,10 +3,14 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use axum::http::HeaderValue;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::clock::{unix_seconds, Clock};
-use crate::config::{CorsPolicy, Settings, TokenSettings};
+use crate::config::{
+    check_user_id_claim, AuthHeaderTypes, ConfigError, CorsPolicy, LoginField, Settings,
+    TokenSettings,
+};
 use crate::db::{self, Db, DbError, NewUser};
 use crate::passwords::{PasswordError, Passwords};
 use crate::test_hooks::TestHooks;
@@ -14,8 +18,10 @@ use crate::tokens::Signer;
 
 /// The demo account created on first start.
 pub const DEMO_USERNAME: &str = "demo";
-/// The demo account's email address.
+/// The demo account's email address (its login under `--login-field email`).
 pub const DEMO_EMAIL: &str = "demo@example.com";
+/// The demo account's display name (shown under `--login-field email`).
+pub const DEMO_DISPLAY_NAME: &str = "Demo User";
 
 /// What can stop the state from being built.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +30,8 @@ pub enum InitError {
     Db(#[from] DbError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// A built single-page app: files from the directory, `index.html` for anything else.
@@ -46,39 +54,38 @@ struct Inner {
     static_files: Option<StaticFiles>,
     static_dir: Option<PathBuf>,
     hooks: Option<TestHooks>,
+    auth_header_types: AuthHeaderTypes,
+    www_authenticate: HeaderValue,
+    login_field: LoginField,
 }
 
 impl AppState {
     /// Loads (or creates) the signing secret and the demo user, drops expired token
     /// records, and assembles the state.
     pub async fn new(settings: Settings, db: Db, clock: Clock) -> Result<Self, InitError> {
+        check_user_id_claim(&settings.user_id_claim)?;
+        let www_authenticate =
+            HeaderValue::from_str(&settings.auth_header_types.www_authenticate()).map_err(
+                |_| ConfigError::BadAuthHeaderType(settings.auth_header_types.first().to_owned()),
+            )?;
         let secret = db.call(db::signing_secret).await?;
         let now = unix_seconds(clock.now());
         db.call(move |conn| db::purge_expired(conn, now)).await?;
 
         let passwords = Passwords::default();
+        let login_field = settings.login_field;
+        let demo_login = match login_field {
+            LoginField::Username => DEMO_USERNAME,
+            LoginField::Email => DEMO_EMAIL,
+        };
         let has_demo = db
-            .call(|conn| db::user_by_username(conn, DEMO_USERNAME))
+            .call(move |conn| db::user_by_login(conn, login_field, demo_login))
             .await?
             .is_some();
         if !has_demo {
             let password_hash = passwords.hash(settings.demo_password.clone()).await?;
-            db.call(move |conn| {
-                let mut demo = NewUser {
-                    id: Some(1),
-                    username: DEMO_USERNAME.to_owned(),
-                    email: DEMO_EMAIL.to_owned(),
-                    password_hash,
-                    date_joined: now,
-                };
-                if db::insert_user(conn, &demo)?.is_none() {
-                    // Id 1 belongs to someone else: take the next free one.
-                    demo.id = None;
-                    db::insert_user(conn, &demo)?;
-                }
-                Ok(())
-            })
-            .await?;
+            db.call(move |conn| create_demo_user(conn, password_hash, now))
+                .await?;
         }
 
         let static_files = settings.static_dir.as_ref().map(|dir| {
@@ -94,7 +101,7 @@ impl AppState {
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
-                signer: Signer::new(secret),
+                signer: Signer::new(secret).with_user_id_claim(&settings.user_id_claim),
                 clock,
                 passwords,
                 tokens: RwLock::new(settings.tokens),
@@ -102,8 +109,26 @@ impl AppState {
                 static_files,
                 static_dir: settings.static_dir,
                 hooks: settings.test_hooks.then(TestHooks::default),
+                auth_header_types: settings.auth_header_types,
+                www_authenticate,
+                login_field,
             }),
         })
+    }
+
+    /// SimpleJWT's `AUTH_HEADER_TYPES`.
+    pub fn auth_header_types(&self) -> &AuthHeaderTypes {
+        &self.inner.auth_header_types
+    }
+
+    /// The `WWW-Authenticate` value of every 401.
+    pub fn www_authenticate(&self) -> &HeaderValue {
+        &self.inner.www_authenticate
+    }
+
+    /// djoser's `LOGIN_FIELD`.
+    pub fn login_field(&self) -> LoginField {
+        self.inner.login_field
     }
 
     /// The database.
@@ -164,4 +189,33 @@ impl AppState {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = settings;
     }
+}
+
+/// Creates the demo user, the same in both login modes so one database serves both: id 1
+/// unless taken, username `demo` unless taken (then its email), the demo email and name.
+fn create_demo_user(
+    conn: &mut rusqlite::Connection,
+    password_hash: String,
+    now: i64,
+) -> Result<(), DbError> {
+    let candidates = [
+        (Some(1), DEMO_USERNAME),
+        (None, DEMO_USERNAME),
+        (None, DEMO_EMAIL),
+    ];
+    for (id, username) in candidates {
+        let demo = NewUser {
+            id,
+            username: username.to_owned(),
+            email: DEMO_EMAIL.to_owned(),
+            display_name: DEMO_DISPLAY_NAME.to_owned(),
+            password_hash: password_hash.clone(),
+            date_joined: now,
+        };
+        if db::insert_user(conn, &demo)?.is_some() {
+            return Ok(());
+        }
+    }
+    tracing::warn!("could not create the demo user: its usernames are taken");
+    Ok(())
 }

@@ -1,18 +1,21 @@
 //! HS256 JSON web tokens with SimpleJWT's claims and SimpleJWT's error messages.
 //!
 //! Encoding matches PyJWT byte for byte: header `{"alg":"HS256","typ":"JWT"}`, payload
-//! `{"token_type","exp","iat","jti","user_id"}` in that order, unpadded base64url.
+//! `{"token_type","exp","iat","jti","user_id"}` in that order, unpadded base64url. The
+//! last claim's name is SimpleJWT's `USER_ID_CLAIM` (`user_id` unless configured).
 //! Decoding follows PyJWT then SimpleJWT: any structural, signature or claim-format
 //! problem is "Token is invalid", a past `exp` is "Token is expired", and only then
 //! are the `jti` and `token_type` claims looked at.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use serde::Serialize;
+use serde::ser::SerializeMap as _;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
@@ -69,26 +72,54 @@ impl TokenType {
 }
 
 /// The claims of a token this server issues, in SimpleJWT's order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     pub token_type: TokenType,
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
-    pub user_id: String,
+    /// The user id claim's value; `None` leaves the claim out, as SimpleJWT's access token
+    /// does when its refresh token had none to copy.
+    pub user_id: Option<String>,
 }
 
 impl Claims {
     /// Fresh claims: `iat` now, `exp` after `lifetime`, a new random `jti`.
-    pub fn new(token_type: TokenType, user_id: &str, now: SystemTime, lifetime: Duration) -> Self {
+    pub fn new(
+        token_type: TokenType,
+        user_id: Option<&str>,
+        now: SystemTime,
+        lifetime: Duration,
+    ) -> Self {
         let exp = now.checked_add(lifetime).unwrap_or(now);
         Self {
             token_type,
             exp: unix_seconds(exp),
             iat: unix_seconds(now),
             jti: new_jti(),
-            user_id: user_id.to_owned(),
+            user_id: user_id.map(str::to_owned),
         }
+    }
+}
+
+/// [`Claims`] as a JSON object, the user id under the configured claim name.
+struct Payload<'a> {
+    claims: &'a Claims,
+    user_id_claim: &'a str,
+}
+
+impl Serialize for Payload<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let claims = self.claims;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("token_type", &claims.token_type)?;
+        map.serialize_entry("exp", &claims.exp)?;
+        map.serialize_entry("iat", &claims.iat)?;
+        map.serialize_entry("jti", &claims.jti)?;
+        if let Some(user_id) = &claims.user_id {
+            map.serialize_entry(self.user_id_claim, user_id)?;
+        }
+        map.end()
     }
 }
 
@@ -101,6 +132,7 @@ pub fn new_jti() -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedToken {
     payload: Map<String, Value>,
+    user_id_claim: Arc<str>,
 }
 
 impl VerifiedToken {
@@ -118,9 +150,9 @@ impl VerifiedToken {
         self.payload.get("exp").and_then(claim_int).unwrap_or(0)
     }
 
-    /// The `user_id` claim: `None` if absent, `Some(None)` if present but not an id.
+    /// The user id claim: `None` if absent, `Some(None)` if present but not an id.
     pub fn user_id(&self) -> Option<Option<i64>> {
-        let value = self.payload.get("user_id")?;
+        let value = self.payload.get(&*self.user_id_claim)?;
         Some(match value {
             Value::String(s) => s.trim().parse().ok(),
             Value::Number(n) => n.as_i64(),
@@ -128,19 +160,33 @@ impl VerifiedToken {
         })
     }
 
-    /// The raw `user_id` claim text, for copying into new tokens.
+    /// The raw user id claim text, for copying into new tokens.
     pub fn user_id_text(&self) -> Option<String> {
-        match self.payload.get("user_id")? {
+        match self.payload.get(&*self.user_id_claim)? {
             Value::String(s) => Some(s.clone()),
             other => Some(other.to_string()),
         }
     }
+
+    /// Whether the user id claim is truthy in Python's sense, which is when SimpleJWT's
+    /// refresh looks the user up: present and not `""`, `0`, `false`, `null`, `[]` or `{}`.
+    pub fn has_truthy_user_id(&self) -> bool {
+        match self.payload.get(&*self.user_id_claim) {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+            Some(Value::String(s)) => !s.is_empty(),
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(Value::Object(o)) => !o.is_empty(),
+        }
+    }
 }
 
-/// Signs and verifies tokens with one HS256 secret.
+/// Signs and verifies tokens with one HS256 secret (SimpleJWT's token backend).
 #[derive(Clone)]
 pub struct Signer {
     key: Vec<u8>,
+    user_id_claim: Arc<str>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -150,9 +196,25 @@ impl std::fmt::Debug for Signer {
 }
 
 impl Signer {
-    /// A signer over `secret`.
+    /// A signer over `secret`, the user id in the `user_id` claim.
     pub fn new(secret: Vec<u8>) -> Self {
-        Self { key: secret }
+        Self {
+            key: secret,
+            user_id_claim: Arc::from(crate::config::DEFAULT_USER_ID_CLAIM),
+        }
+    }
+
+    /// The same signer with the user id in claim `name` (SimpleJWT's `USER_ID_CLAIM`).
+    pub fn with_user_id_claim(self, name: &str) -> Self {
+        Self {
+            user_id_claim: Arc::from(name),
+            ..self
+        }
+    }
+
+    /// The name of the claim carrying the user id.
+    pub fn user_id_claim(&self) -> &str {
+        &self.user_id_claim
     }
 
     fn mac(&self) -> HmacSha256 {
@@ -165,8 +227,12 @@ impl Signer {
 
     /// Encodes and signs `claims`.
     pub fn encode(&self, claims: &Claims) -> String {
-        // Serialising a struct of strings and integers cannot fail.
-        let payload = serde_json::to_vec(claims).unwrap_or_default();
+        let payload = Payload {
+            claims,
+            user_id_claim: &self.user_id_claim,
+        };
+        // Serialising strings and integers cannot fail.
+        let payload = serde_json::to_vec(&payload).unwrap_or_default();
         let signing_input = format!("{HEADER_B64}.{}", B64.encode(payload));
         let mut mac = self.mac();
         mac.update(signing_input.as_bytes());
@@ -195,7 +261,10 @@ impl Signer {
                 return Err(TokenError::WrongType);
             }
         }
-        Ok(VerifiedToken { payload })
+        Ok(VerifiedToken {
+            payload,
+            user_id_claim: Arc::clone(&self.user_id_claim),
+        })
     }
 
     /// PyJWT's `jwt.decode`: structure, algorithm, signature, then time claims.
@@ -292,7 +361,12 @@ mod tests {
 
     #[test]
     fn payload_has_simplejwt_claims_in_order() {
-        let claims = Claims::new(TokenType::Access, "1", at(1000), Duration::from_secs(300));
+        let claims = Claims::new(
+            TokenType::Access,
+            Some("1"),
+            at(1000),
+            Duration::from_secs(300),
+        );
         let token = signer().encode(&claims);
         let segment = token.split('.').nth(1).expect("payload segment");
         let raw = String::from_utf8(B64.decode(segment).expect("base64")).expect("utf8");
@@ -309,9 +383,47 @@ mod tests {
     }
 
     #[test]
+    fn the_user_id_claim_can_be_renamed() {
+        let s = signer().with_user_id_claim("sub");
+        let claims = Claims::new(
+            TokenType::Access,
+            Some("1"),
+            at(1000),
+            Duration::from_secs(300),
+        );
+        let token = s.encode(&claims);
+        let payload = payload_of(&token);
+        assert_eq!(payload["sub"], "1");
+        assert!(payload.get("user_id").is_none());
+        let verified = s.verify(&token, at(1000), None).expect("valid");
+        assert_eq!(verified.user_id(), Some(Some(1)));
+        assert!(verified.has_truthy_user_id());
+        // The default signer reads `user_id` and finds none here.
+        let default_view = signer().verify(&token, at(1000), None).expect("valid");
+        assert_eq!(default_view.user_id(), None);
+        assert!(!default_view.has_truthy_user_id());
+        // No user id at all leaves the claim out.
+        let anonymous = Claims::new(TokenType::Access, None, at(1000), Duration::from_secs(1));
+        let text = String::from_utf8(
+            B64.decode(s.encode(&anonymous).split('.').nth(1).expect("payload"))
+                .expect("base64"),
+        )
+        .expect("utf8");
+        assert!(
+            text.ends_with(&format!(r#""jti":"{}"}}"#, anonymous.jti)),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn verifies_and_classifies() {
         let s = signer();
-        let claims = Claims::new(TokenType::Refresh, "7", at(1000), Duration::from_secs(60));
+        let claims = Claims::new(
+            TokenType::Refresh,
+            Some("7"),
+            at(1000),
+            Duration::from_secs(60),
+        );
         let token = s.encode(&claims);
         let ok = s
             .verify(&token, at(1059), Some(TokenType::Refresh))
@@ -336,7 +448,7 @@ mod tests {
 
     #[test]
     fn bad_signature_beats_expiry() {
-        let claims = Claims::new(TokenType::Access, "1", at(0), Duration::from_secs(1));
+        let claims = Claims::new(TokenType::Access, Some("1"), at(0), Duration::from_secs(1));
         let token = Signer::new(b"other".to_vec()).encode(&claims);
         assert_eq!(
             signer().verify(&token, at(100), None),

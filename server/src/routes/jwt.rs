@@ -54,23 +54,25 @@ struct Rotated {
 #[derive(Serialize)]
 struct Empty {}
 
-/// `POST jwt/create/`: `{"username","password"}` → `{"refresh","access"}`.
+/// `POST jwt/create/`: `{"username","password"}` → `{"refresh","access"}`; the first
+/// field is the user model's `USERNAME_FIELD` (`email` under `--login-field email`).
 pub async fn create(
     State(state): State<AppState>,
     Payload(input): Payload,
 ) -> Result<Response, ApiError> {
+    let login_field = state.login_field();
     let fields = input.fields()?;
     let mut errors = FieldErrors::new();
-    let username = CharField::REQUIRED.take(&fields, "username", &mut errors);
+    let login = CharField::REQUIRED.take(&fields, login_field.name(), &mut errors);
     let password = CharField::REQUIRED.take(&fields, "password", &mut errors);
     errors.into_result()?;
-    let (Some(username), Some(password)) = (username, password) else {
+    let (Some(login), Some(password)) = (login, password) else {
         return Err(ApiError::NoActiveAccount);
     };
 
     let user = state
         .db()
-        .call(move |conn| db::user_by_username(conn, &username))
+        .call(move |conn| db::user_by_login(conn, login_field, &login))
         .await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let matches = state.passwords().verify(password, hash).await?;
@@ -82,8 +84,13 @@ pub async fn create(
     let settings = state.token_settings();
     let now = state.clock().now();
     let user_id = user.id.to_string();
-    let refresh = Claims::new(TokenType::Refresh, &user_id, now, settings.refresh_ttl);
-    let access = Claims::new(TokenType::Access, &user_id, now, settings.access_ttl);
+    let refresh = Claims::new(
+        TokenType::Refresh,
+        Some(&user_id),
+        now,
+        settings.refresh_ttl,
+    );
+    let access = Claims::new(TokenType::Access, Some(&user_id), now, settings.access_ttl);
     let (jti, created, expires) = (refresh.jti.clone(), refresh.iat, refresh.exp);
     state
         .db()
@@ -128,6 +135,11 @@ async fn verify_refresh(state: &AppState, raw: &str) -> Result<VerifiedToken, Ap
 /// `POST jwt/refresh/`: `{"refresh"}` → `{"access"}`, or `{"access","refresh"}` with
 /// rotation. With blacklist-after-rotation the old token is blacklisted atomically, so
 /// of several concurrent refreshes with one token exactly one succeeds.
+///
+/// When the token names a user (a truthy user id claim), that user must exist and be
+/// active, else 401 "No active account found for the given token.". SimpleJWT 5.5.1 checks
+/// an inactive user so but crashes (500) on a deleted one; the 401 is the fix SimpleJWT
+/// made after 5.5.1 (#861), which a client handles better than a crash.
 pub async fn refresh(
     State(state): State<AppState>,
     Payload(input): Payload,
@@ -136,36 +148,48 @@ pub async fn refresh(
     let token = verify_refresh(&state, &raw).await?;
     let settings = state.token_settings();
 
-    let user = match token.user_id() {
-        Some(Some(id)) => {
-            state
-                .db()
-                .call(move |conn| db::user_by_id(conn, id))
-                .await?
+    let user = if token.has_truthy_user_id() {
+        let user = match token.user_id().flatten() {
+            Some(id) => {
+                state
+                    .db()
+                    .call(move |conn| db::user_by_id(conn, id))
+                    .await?
+            }
+            None => None,
+        };
+        match user {
+            Some(user) if user.is_active => Some(user),
+            _ => return Err(ApiError::NoActiveAccountForToken),
         }
-        _ => None,
+    } else {
+        None
     };
-    if user.as_ref().is_some_and(|user| !user.is_active) {
-        return Err(ApiError::NoActiveAccountForToken);
-    }
 
     let now = state.clock().now();
-    let user_id_text = token.user_id_text().unwrap_or_default();
-    let access = Claims::new(TokenType::Access, &user_id_text, now, settings.access_ttl);
+    // The new tokens copy the user id claim as it was, or leave it out if it was absent.
+    let user_id_text = token.user_id_text();
+    let access = Claims::new(
+        TokenType::Access,
+        user_id_text.as_deref(),
+        now,
+        settings.access_ttl,
+    );
     let access = state.signer().encode(&access);
     if !settings.rotate_refresh_tokens {
         return Ok(Json(Access { access }).into_response());
     }
 
-    // The rotated token's user must exist (SimpleJWT looks it up to record it).
-    let user = user.ok_or(ApiError::AuthenticationFailed {
-        detail: "User not found",
-        code: "user_not_found",
-    })?;
-    let rotated = Claims::new(TokenType::Refresh, &user_id_text, now, settings.refresh_ttl);
+    let user_id = user.map(|user| user.id);
+    let rotated = Claims::new(
+        TokenType::Refresh,
+        user_id_text.as_deref(),
+        now,
+        settings.refresh_ttl,
+    );
     let old = BlacklistEntry {
         jti: token.jti(),
-        user_id: Some(user.id),
+        user_id,
         expires_at: token.exp(),
         now: unix_seconds(now),
     };
@@ -178,7 +202,7 @@ pub async fn refresh(
             if blacklist_old && !db::blacklist(&tx, &old)? {
                 return Ok(false);
             }
-            db::outstand(&tx, &jti, Some(user.id), created, expires)?;
+            db::outstand(&tx, &jti, user_id, created, expires)?;
             tx.commit()?;
             Ok(true)
         })

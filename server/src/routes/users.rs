@@ -6,11 +6,13 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
+use serde::ser::SerializeMap as _;
+use serde::{Serialize, Serializer};
 
 use super::View;
 use crate::auth::Authenticated;
 use crate::clock::unix_seconds;
+use crate::config::LoginField;
 use crate::db::{self, NewUser, User};
 use crate::errors::{ApiError, FieldErrors};
 use crate::input::{self, CharField, Payload};
@@ -34,82 +36,162 @@ pub const SET_PASSWORD: View = View {
 
 const USERNAME_MAX: usize = 150;
 const EMAIL_MAX: usize = 254;
+/// The custom model's `display_name = models.CharField(max_length=150)` (assumed: the
+/// observed variant does not show its length).
+const DISPLAY_NAME_MAX: usize = 150;
 const PASSWORD_MIN: usize = 8;
 const USERNAME_INVALID: &str =
     "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
 const USERNAME_TAKEN: &str = "A user with that username already exists.";
+/// A unique `EmailField` on a model named `User` with the verbose name "email address":
+/// Django's `unique` message as DRF's `UniqueValidator` words it.
+const EMAIL_TAKEN: &str = "user with this email address already exists.";
 const EMAIL_INVALID: &str = "Enter a valid email address.";
 const CURRENT_PASSWORD_INVALID: &str = "Invalid password.";
 
-/// djoser's `UserSerializer`: `{"email","id","username"}`.
-#[derive(Serialize)]
-struct UserBody {
-    email: String,
-    id: i64,
-    username: String,
+/// A user field that djoser's serializers show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UserField {
+    Email,
+    Id,
+    Username,
+    DisplayName,
 }
 
-impl From<User> for UserBody {
-    fn from(user: User) -> Self {
+/// Which fields a serializer shows, in its order: `REQUIRED_FIELDS`, then the id and the
+/// login field (`UserSerializer`) or the login field and the id (`UserCreateSerializer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `users/me/` and `users/`.
+    Current,
+    /// The 201 of `POST users/`.
+    Created,
+}
+
+fn user_fields(login_field: LoginField, shape: Shape) -> &'static [UserField] {
+    use UserField::{DisplayName, Email, Id, Username};
+    match (login_field, shape) {
+        (LoginField::Username, Shape::Current) => &[Email, Id, Username],
+        (LoginField::Username, Shape::Created) => &[Email, Username, Id],
+        (LoginField::Email, Shape::Current) => &[DisplayName, Id, Email],
+        (LoginField::Email, Shape::Created) => &[DisplayName, Email, Id],
+    }
+}
+
+/// A user as djoser shows it for the configured user model.
+struct UserBody<'a> {
+    user: &'a User,
+    fields: &'static [UserField],
+}
+
+impl<'a> UserBody<'a> {
+    fn new(user: &'a User, login_field: LoginField, shape: Shape) -> Self {
         Self {
-            email: user.email,
-            id: user.id,
-            username: user.username,
+            user,
+            fields: user_fields(login_field, shape),
         }
     }
 }
 
-/// djoser's `UserCreateSerializer` output: `{"email","username","id"}`.
-#[derive(Serialize)]
-struct CreatedBody {
-    email: String,
-    username: String,
-    id: i64,
+impl Serialize for UserBody<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for field in self.fields {
+            match field {
+                UserField::Email => map.serialize_entry("email", &self.user.email)?,
+                UserField::Id => map.serialize_entry("id", &self.user.id)?,
+                UserField::Username => map.serialize_entry("username", &self.user.username)?,
+                UserField::DisplayName => {
+                    map.serialize_entry("display_name", &self.user.display_name)?;
+                }
+            }
+        }
+        map.end()
+    }
 }
 
 /// `GET users/me/`.
-pub async fn me(auth: Authenticated) -> Result<Response, ApiError> {
-    Ok(Json(UserBody::from(auth.require()?)).into_response())
+pub async fn me(State(state): State<AppState>, auth: Authenticated) -> Result<Response, ApiError> {
+    let user = auth.require()?;
+    Ok(Json(UserBody::new(&user, state.login_field(), Shape::Current)).into_response())
 }
 
 /// `GET users/`: a non-staff user sees only themself.
-pub async fn list(auth: Authenticated) -> Result<Response, ApiError> {
-    Ok(Json([UserBody::from(auth.require()?)]).into_response())
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Response, ApiError> {
+    let user = auth.require()?;
+    Ok(Json([UserBody::new(&user, state.login_field(), Shape::Current)]).into_response())
 }
 
-/// `PUT`/`PATCH users/me/`: djoser's `UserSerializer`, where only `email` is writable.
-/// `username`, `id` and unknown keys are ignored, as DRF ignores read-only fields;
-/// `email` is optional for `PUT` too (the model field has `blank=True`), so both
-/// methods behave alike. The email is stored as sent (trimmed): unlike registration's
-/// `create_user`, a serializer update does not normalize it.
+/// `PUT`/`PATCH users/me/`: djoser's `UserSerializer`, whose writable fields are the
+/// model's `REQUIRED_FIELDS`; the login field and `id` are read-only, and DRF ignores
+/// read-only and unknown keys. With Django's `User` that is `email`, optional for `PUT`
+/// too (the model field has `blank=True`), stored as sent (trimmed): unlike
+/// registration's `create_user`, a serializer update does not normalize it. With the
+/// email-login model it is `display_name`, required for `PUT` and never blank.
 pub async fn update_me(
     State(state): State<AppState>,
     auth: Authenticated,
     request: Request,
 ) -> Result<Response, ApiError> {
     let user = auth.require()?;
+    let partial = request.method() == Method::PATCH;
     // The body is read only now (not by an extractor), so without credentials even
     // malformed JSON or a wrong content type is a 401, as in DRF.
     let Payload(body) = Payload::from_request(request, &state).await?;
     let fields = body.fields()?;
     let mut errors = FieldErrors::new();
-    let email = CharField::OPTIONAL.take(&fields, "email", &mut errors);
-    if let Some(email) = email.as_deref() {
-        errors.add("email", email_problems(email));
-    }
-    errors.into_result()?;
-    let Some(email) = email else {
-        return Ok(Json(UserBody::from(user)).into_response());
-    };
+    let login_field = state.login_field();
     let id = user.id;
-    let updated = state
-        .db()
-        .call(move |conn| db::update_email(conn, id, &email))
-        .await?;
+    let update = match login_field {
+        LoginField::Username => {
+            let email = CharField::OPTIONAL.take(&fields, "email", &mut errors);
+            if let Some(email) = email.as_deref() {
+                errors.add("email", email_problems(email));
+            }
+            errors.into_result()?;
+            email.map(|email| {
+                Box::new(move |conn: &mut rusqlite::Connection| db::update_email(conn, id, &email))
+                    as UserUpdate
+            })
+        }
+        LoginField::Email => {
+            let rule = if partial {
+                CharField::OPTIONAL_NOT_BLANK
+            } else {
+                CharField::REQUIRED
+            };
+            let display_name = rule.take(&fields, "display_name", &mut errors);
+            if let Some(name) = display_name.as_deref() {
+                errors.add(
+                    "display_name",
+                    input::max_length_error(name, DISPLAY_NAME_MAX)
+                        .into_iter()
+                        .collect(),
+                );
+            }
+            errors.into_result()?;
+            display_name.map(|name| {
+                Box::new(move |conn: &mut rusqlite::Connection| {
+                    db::update_display_name(conn, id, &name)
+                }) as UserUpdate
+            })
+        }
+    };
+    let Some(update) = update else {
+        return Ok(Json(UserBody::new(&user, login_field, Shape::Current)).into_response());
+    };
+    let updated = state.db().call(update).await?;
     // `None`: the user row vanished since authentication.
     let user = updated.ok_or(ApiError::NotFound)?;
-    Ok(Json(UserBody::from(user)).into_response())
+    Ok(Json(UserBody::new(&user, login_field, Shape::Current)).into_response())
 }
+
+/// One column update of `users/me/`, run on the database thread.
+type UserUpdate =
+    Box<dyn FnOnce(&mut rusqlite::Connection) -> Result<Option<User>, db::DbError> + Send>;
 
 /// `POST users/set_password/`: djoser's `SetPasswordSerializer`. Fields validate in
 /// its order (`new_password`, then `current_password` against the stored hash); the
@@ -213,23 +295,75 @@ fn email_problems(email: &str) -> Vec<String> {
     problems
 }
 
-/// `POST users/`: register. Fields validate in djoser's order (email, username,
-/// password); the password validators run only once the fields are valid.
+/// `POST users/`: register, with djoser's `UserCreateSerializer` on the configured user
+/// model. Fields validate in its order (`REQUIRED_FIELDS`, the login field, password);
+/// the password validators run only once the fields are valid. When the insert finds
+/// the login taken after all (a concurrent registration, or an email that only
+/// normalization made equal), djoser's `IntegrityError` path answers 400
+/// `["Unable to create account."]`.
 pub async fn register(
     State(state): State<AppState>,
     // Authentication runs first: an invalid Bearer token is a 401 even here.
     _auth: Authenticated,
     Payload(body): Payload,
 ) -> Result<Response, ApiError> {
+    let login_field = state.login_field();
     let fields = body.fields()?;
-    let mut errors = FieldErrors::new();
+    let candidate = match login_field {
+        LoginField::Username => username_registration(&state, &fields).await?,
+        LoginField::Email => email_registration(&state, &fields).await?,
+    };
+    let problems = password_problems(&candidate.password);
+    if !problems.is_empty() {
+        let mut errors = FieldErrors::new();
+        errors.add("password", problems);
+        return Err(ApiError::Validation(errors));
+    }
 
-    let email = CharField::OPTIONAL.take(&fields, "email", &mut errors);
+    let password_hash = state.passwords().hash(candidate.password).await?;
+    let new_user = NewUser {
+        id: None,
+        username: candidate.username,
+        email: candidate.email,
+        display_name: candidate.display_name,
+        password_hash,
+        date_joined: unix_seconds(state.clock().now()),
+    };
+    let created = state
+        .db()
+        .call(move |conn| {
+            // The unique email check and the insert share the connection's lock.
+            if login_field == LoginField::Email && db::email_exists(conn, &new_user.email)? {
+                return Ok(None);
+            }
+            db::insert_user(conn, &new_user)
+        })
+        .await?;
+    let user = created.ok_or(ApiError::CannotCreateUser)?;
+    let body = UserBody::new(&user, login_field, Shape::Created);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// A registration whose fields passed validation, before the password rules.
+struct Candidate {
+    username: String,
+    email: String,
+    display_name: String,
+    password: String,
+}
+
+/// Django's `User`: `email` (optional), `username`, `password`.
+async fn username_registration(
+    state: &AppState,
+    fields: &input::Fields<'_>,
+) -> Result<Candidate, ApiError> {
+    let mut errors = FieldErrors::new();
+    let email = CharField::OPTIONAL.take(fields, "email", &mut errors);
     if let Some(email) = email.as_deref() {
         errors.add("email", email_problems(email));
     }
 
-    let username = CharField::REQUIRED.take(&fields, "username", &mut errors);
+    let username = CharField::REQUIRED.take(fields, "username", &mut errors);
     if let Some(name) = username.clone() {
         let mut problems = Vec::new();
         if !input::is_valid_username(&name) {
@@ -248,7 +382,7 @@ pub async fn register(
         errors.add("username", problems);
     }
 
-    let password = CharField::REQUIRED.take(&fields, "password", &mut errors);
+    let password = CharField::REQUIRED.take(fields, "password", &mut errors);
     errors.into_result()?;
     let (Some(username), Some(password)) = (username, password) else {
         return Err(ApiError::Validation(FieldErrors::single(
@@ -256,36 +390,66 @@ pub async fn register(
             input::REQUIRED,
         )));
     };
-    let problems = password_problems(&password);
-    if !problems.is_empty() {
-        let mut errors = FieldErrors::new();
-        errors.add("password", problems);
-        return Err(ApiError::Validation(errors));
-    }
-
-    let password_hash = state.passwords().hash(password).await?;
-    let new_user = NewUser {
-        id: None,
+    Ok(Candidate {
         username,
         email: email
             .map(|e| input::normalize_email(&e))
             .unwrap_or_default(),
-        password_hash,
-        date_joined: unix_seconds(state.clock().now()),
+        display_name: String::new(),
+        password,
+    })
+}
+
+/// The email-login model: `display_name`, `email` (required, unique), `password`. The
+/// stored username is the normalized email, which keeps it unique and lets the same
+/// database serve `--login-field username` too.
+async fn email_registration(
+    state: &AppState,
+    fields: &input::Fields<'_>,
+) -> Result<Candidate, ApiError> {
+    let mut errors = FieldErrors::new();
+    let display_name = CharField::REQUIRED.take(fields, "display_name", &mut errors);
+    if let Some(name) = display_name.as_deref() {
+        errors.add(
+            "display_name",
+            input::max_length_error(name, DISPLAY_NAME_MAX)
+                .into_iter()
+                .collect(),
+        );
+    }
+
+    let email = CharField::REQUIRED.take(fields, "email", &mut errors);
+    if let Some(address) = email.clone() {
+        // DRF runs the unique validator first, then max length, then the email format.
+        let taken = state
+            .db()
+            .call(move |conn| db::email_exists(conn, &address))
+            .await?;
+        let mut problems = Vec::new();
+        if taken {
+            problems.push(EMAIL_TAKEN.to_owned());
+        }
+        if let Some(address) = email.as_deref() {
+            problems.extend(email_problems(address));
+        }
+        errors.add("email", problems);
+    }
+
+    let password = CharField::REQUIRED.take(fields, "password", &mut errors);
+    errors.into_result()?;
+    let (Some(display_name), Some(email), Some(password)) = (display_name, email, password) else {
+        return Err(ApiError::Validation(FieldErrors::single(
+            "email",
+            input::REQUIRED,
+        )));
     };
-    let created = state
-        .db()
-        .call(move |conn| db::insert_user(conn, &new_user))
-        .await?;
-    // `None`: someone registered the same name since the uniqueness check.
-    let user = created
-        .ok_or_else(|| ApiError::Validation(FieldErrors::single("username", USERNAME_TAKEN)))?;
-    let body = CreatedBody {
-        email: user.email,
-        username: user.username,
-        id: user.id,
-    };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let email = input::normalize_email(&email);
+    Ok(Candidate {
+        username: email.clone(),
+        email,
+        display_name,
+        password,
+    })
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub const ME: &str = "/api/v1/auth/users/me/";
 pub const SET_PASSWORD: &str = "/api/v1/auth/users/set_password/";
 pub const DEMO_LOGIN: &str = r#"{"username":"demo","password":"demo-password"}"#;
 pub const WWW_AUTH: &str = r#"Bearer realm="api""#;
+pub const DEMO_EMAIL_LOGIN: &str = r#"{"email":"demo@example.com","password":"demo-password"}"#;
 
 /// A clock that stands still until the test moves it.
 #[derive(Clone)]
@@ -85,6 +86,14 @@ impl Reply {
         } else {
             assert_eq!(self.header("www-authenticate"), None);
         }
+    }
+
+    /// Asserts a 401 with exact body bytes and the given `WWW-Authenticate`.
+    #[track_caller]
+    pub fn assert_401(&self, body: &str, www_authenticate: &str) {
+        assert_eq!(self.status.as_u16(), 401, "status; body {:?}", self.body);
+        assert_eq!(self.body, body);
+        assert_eq!(self.header("www-authenticate"), Some(www_authenticate));
     }
 
     pub fn field(&self, name: &str) -> String {
@@ -172,6 +181,13 @@ impl Harness {
     /// Logs the demo user in: `(refresh, access)`.
     pub async fn login(&self) -> (String, String) {
         let reply = self.post_json(LOGIN, DEMO_LOGIN).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        (reply.field("refresh"), reply.field("access"))
+    }
+
+    /// Logs in with a JSON body: `(refresh, access)`.
+    pub async fn login_with(&self, body: &str) -> (String, String) {
+        let reply = self.post_json(LOGIN, body).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         (reply.field("refresh"), reply.field("access"))
     }
