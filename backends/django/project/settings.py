@@ -112,13 +112,6 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ),
-    # A JSON API: no browsable HTML renderer, and no multipart parser (a multipart body is
-    # 415), as the reference server's OPTIONS metadata says.
-    "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
-    "DEFAULT_PARSER_CLASSES": (
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-    ),
 }
 
 # test_hooks.py changes the four token settings while the server runs.
@@ -131,7 +124,9 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": os.environ.get("SIMPLE_JWT_USER_ID_CLAIM", "user_id"),
 }
 
-DJOSER = {"LOGIN_FIELD": LOGIN_FIELD}
+# djoser's docs for JWT: with stateless tokens only there is no token model (its default,
+# DRF's authtoken Token, is not installed, and deleting an account would fail with a 500).
+DJOSER = {"LOGIN_FIELD": LOGIN_FIELD, "TOKEN_MODEL": None}
 
 CORS_ALLOWED_ORIGINS = [origin for origin in env_list("CORS_ALLOWED_ORIGINS") if origin != "*"]
 CORS_ALLOW_ALL_ORIGINS = "*" in env_list("CORS_ALLOWED_ORIGINS")
