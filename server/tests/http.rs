@@ -125,9 +125,9 @@ async fn method_not_allowed_everywhere() {
     reply.assert(405, r#"{"detail":"Method \"POST\" not allowed."}"#);
     assert_eq!(
         reply.header("allow"),
-        Some("GET, PUT, PATCH, HEAD, OPTIONS")
+        Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS")
     );
-    // DELETE is not implemented on users/me/.
+    // DELETE is djoser's account deletion: it wants the current password.
     let reply = h
         .send(
             request(Method::DELETE, ME)
@@ -136,10 +136,10 @@ async fn method_not_allowed_everywhere() {
                 .expect("request"),
         )
         .await;
-    reply.assert(405, r#"{"detail":"Method \"DELETE\" not allowed."}"#);
+    reply.assert(400, r#"{"current_password":["This field is required."]}"#);
     assert_eq!(
         reply.header("allow"),
-        Some("GET, PUT, PATCH, HEAD, OPTIONS")
+        Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS")
     );
     // users/set_password/ likewise: 401 without credentials, then 405.
     h.get(SET_PASSWORD).await.assert(
@@ -162,7 +162,7 @@ async fn drf_view_headers() {
     let reply = h.get(ME).await;
     assert_eq!(
         reply.header("allow"),
-        Some("GET, PUT, PATCH, HEAD, OPTIONS")
+        Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS")
     );
 }
 

@@ -138,6 +138,7 @@ pub fn api() -> Router<AppState> {
                 get(users::me)
                     .put(users::update_me)
                     .patch(users::update_me)
+                    .delete(users::delete_me)
                     .fallback(users::me_other_method),
             ),
         )
