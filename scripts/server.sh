@@ -7,7 +7,7 @@ SERVER_PID=""
 build_server() {
   step "reference backend"
   cargo build --locked --quiet -p interceptor-server || die "the reference backend did not build"
-  SERVER_BIN="$PWD/target/debug/interceptor-server"
+  SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/interceptor-server"
 }
 
 # start_server ADDR LOG [FLAGS...]: starts it in the background, its output to the file LOG

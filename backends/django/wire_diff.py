@@ -34,7 +34,7 @@ class Outcome:
 
     def first_difference(self) -> tuple[str, str]:
         for ours, theirs in zip(self.reference, self.django):
-            if ours != theirs:
+            if not ours.matches(theirs):
                 return ours.brief(), theirs.brief()
         return (f"{len(self.reference)} responses", f"{len(self.django)} responses")
 
@@ -55,8 +55,10 @@ def run_case(case: Case, apis: dict[str, Api], pool: ThreadPoolExecutor) -> Outc
     remarks = ""
     if reference.remarks or django.remarks:
         remarks = f"reference: {', '.join(reference.remarks)}; django: {', '.join(django.remarks)}"
-    return Outcome(case.name, reference.observed == django.observed,
-                   list(reference.observed), list(django.observed), remarks)
+    same = len(reference.observed) == len(django.observed) and all(
+        ours.matches(theirs) for ours, theirs in zip(reference.observed, django.observed)
+    )
+    return Outcome(case.name, same, list(reference.observed), list(django.observed), remarks)
 
 
 def report(outcome: Outcome, deviations: dict[str, str]) -> bool:
