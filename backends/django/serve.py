@@ -60,7 +60,7 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="scripts/django", description=__doc__.split("\n\n")[0])
     parser.add_argument("--bind", type=host_and_port, default="127.0.0.1:8000",
                         help="address to listen on (default 127.0.0.1:8000)")
     parser.add_argument("--access-ttl", type=duration_ms, help="ACCESS_TOKEN_LIFETIME (5m)")
