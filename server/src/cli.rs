@@ -1,6 +1,7 @@
 //! The command line (and its `INTERCEPTOR_*` environment variables), turned into
 //! [`Settings`]. In the library so tests can parse flags without starting a server.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,9 +9,11 @@ use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Parser};
 
 use crate::config::{
-    check_user_id_claim, parse_duration, AuthHeaderTypes, ConfigError, CorsPolicy, LogFormat,
-    LoginField, Settings, TokenSettings, DEFAULT_DEMO_PASSWORD, DEFAULT_USER_ID_CLAIM,
+    check_test_hooks_bind, check_user_id_claim, parse_duration, AuthHeaderTypes, ConfigError,
+    CorsPolicy, LogFormat, LoginField, SecretKey, Settings, TokenSettings, DEFAULT_DEMO_PASSWORD,
+    DEFAULT_USER_ID_CLAIM, SECRET_KEY_ENV,
 };
+use crate::state::{DEMO_EMAIL, DEMO_USERNAME};
 
 /// The djoser + SimpleJWT reference API for the interceptor app.
 #[derive(Debug, Parser)]
@@ -63,18 +66,43 @@ pub struct Args {
     /// Log format: text or json.
     #[arg(long, env = "INTERCEPTOR_LOG_FORMAT", default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// Password of the demo user, set when that user is first created.
+    /// Password of the demo user, set when that user is first created; never logged
+    /// unless it is the public default.
     #[arg(long, env = "INTERCEPTOR_DEMO_PASSWORD", default_value = DEFAULT_DEMO_PASSWORD, hide_env_values = true)]
     pub demo_password: String,
-    /// Mount the /__test__/ routes (request log, live config, fault injection).
-    #[arg(long, env = "INTERCEPTOR_TEST_HOOKS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    /// Do not create the demo user.
+    #[arg(long, env = "INTERCEPTOR_NO_DEMO_USER", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub no_demo_user: bool,
+    /// A request still running after this long is answered 503.
+    #[arg(long, env = "INTERCEPTOR_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// How often expired outstanding and blacklisted token rows are deleted.
+    #[arg(long, env = "INTERCEPTOR_PRUNE_INTERVAL", default_value = "1h", value_parser = parse_duration)]
+    pub prune_interval: Duration,
+    /// After Ctrl-C or SIGTERM, how long requests in flight may finish before the server
+    /// exits anyway.
+    #[arg(long, env = "INTERCEPTOR_SHUTDOWN_DEADLINE", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_deadline: Duration,
+    /// Mount the /__test__/ routes (request log, live config, fault injection). Command
+    /// line only, and only on a loopback --bind.
+    #[arg(long)]
     pub test_hooks: bool,
 }
 
 impl Args {
-    /// The settings these arguments describe, or why they cannot work.
+    /// The settings these arguments and [`SECRET_KEY_ENV`] describe, or why they cannot
+    /// work.
     pub fn settings(&self) -> Result<Settings, ConfigError> {
+        self.settings_with_secret(std::env::var_os(SECRET_KEY_ENV))
+    }
+
+    /// [`Self::settings`] with the secret variable's value given, for tests.
+    pub fn settings_with_secret(&self, secret: Option<OsString>) -> Result<Settings, ConfigError> {
+        check_test_hooks_bind(self.test_hooks, &self.bind)?;
         check_user_id_claim(&self.user_id_claim)?;
+        let secret_key = secret
+            .map(|value| SecretKey::new(value.into_encoded_bytes()))
+            .transpose()?;
         Ok(Settings {
             tokens: TokenSettings {
                 access_ttl: self.access_ttl,
@@ -89,7 +117,28 @@ impl Args {
             auth_header_types: AuthHeaderTypes::new(self.auth_header_types.iter().cloned())?,
             user_id_claim: self.user_id_claim.clone(),
             login_field: self.login_field,
+            secret_key,
+            demo_user: !self.no_demo_user,
+            request_timeout: self.request_timeout,
         })
+    }
+
+    /// The start-up line about the demo login. It shows the password only when it is the
+    /// public default: one the user chose stays out of the logs.
+    pub fn demo_login_line(&self) -> String {
+        if self.no_demo_user {
+            return "no demo user (--no-demo-user)".to_owned();
+        }
+        let login = match self.login_field {
+            LoginField::Username => format!("username {DEMO_USERNAME:?} (email {DEMO_EMAIL})"),
+            LoginField::Email => format!("email {DEMO_EMAIL:?}"),
+        };
+        let password = if self.demo_password == DEFAULT_DEMO_PASSWORD {
+            format!("password {DEFAULT_DEMO_PASSWORD:?}")
+        } else {
+            "the password given by --demo-password or INTERCEPTOR_DEMO_PASSWORD".to_owned()
+        };
+        format!("demo login: {login}, {password}, unless the database already had that user")
     }
 }
 
@@ -128,6 +177,71 @@ mod tests {
         );
         assert_eq!(settings.user_id_claim, "sub");
         assert_eq!(settings.login_field, LoginField::Email);
+    }
+
+    #[test]
+    fn test_hooks_are_command_line_only_and_loopback_only() {
+        use clap::CommandFactory as _;
+
+        let command = Args::command();
+        let hooks = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "test_hooks")
+            .expect("the test_hooks argument");
+        assert_eq!(
+            hooks.get_env(),
+            None,
+            "no environment variable turns them on"
+        );
+
+        assert!(parse(&["--test-hooks"]).settings_with_secret(None).is_ok());
+        assert!(parse(&["--test-hooks", "--bind", "[::1]:0"])
+            .settings_with_secret(None)
+            .is_ok());
+        assert_eq!(
+            parse(&["--test-hooks", "--bind", "0.0.0.0:8000"])
+                .settings_with_secret(None)
+                .err(),
+            Some(ConfigError::TestHooksNeedLoopback("0.0.0.0:8000".into()))
+        );
+        assert!(parse(&["--bind", "0.0.0.0:8000"])
+            .settings_with_secret(None)
+            .is_ok());
+    }
+
+    #[test]
+    fn the_secret_comes_from_the_environment_variable() {
+        let args = parse(&[]);
+        let settings = args
+            .settings_with_secret(Some("from the environment".into()))
+            .expect("valid");
+        assert_eq!(
+            settings.secret_key.as_ref().map(SecretKey::bytes),
+            Some(&b"from the environment"[..])
+        );
+        assert!(args
+            .settings_with_secret(None)
+            .expect("valid")
+            .secret_key
+            .is_none());
+        assert_eq!(
+            args.settings_with_secret(Some("".into())).err(),
+            Some(ConfigError::EmptySecretKey)
+        );
+    }
+
+    #[test]
+    fn a_chosen_demo_password_is_never_in_the_log_line() {
+        let line = parse(&[]).demo_login_line();
+        assert!(line.contains(r#"username "demo""#), "{line}");
+        assert!(line.contains(r#"password "demo-password""#), "{line}");
+        let line = parse(&["--demo-password", "my-own-secret"]).demo_login_line();
+        assert!(!line.contains("my-own-secret"), "{line}");
+        let line = parse(&["--login-field", "email"]).demo_login_line();
+        assert!(line.contains(r#"email "demo@example.com""#), "{line}");
+        let args = parse(&["--no-demo-user", "--demo-password", "my-own-secret"]);
+        assert!(!args.settings_with_secret(None).expect("valid").demo_user);
+        assert_eq!(args.demo_login_line(), "no demo user (--no-demo-user)");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! settings that the test hooks may change while the server runs.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -105,6 +106,123 @@ pub enum ConfigError {
     BadUserIdClaim(String),
     #[error("unknown login field {0:?} (expected username or email)")]
     UnknownLoginField(String),
+    #[error(
+        "--test-hooks lets any caller change token lifetimes and stall requests, so it only \
+         runs on a loopback address (127.0.0.0/8, ::1 or localhost); --bind {0} is not one"
+    )]
+    TestHooksNeedLoopback(String),
+    #[error(
+        "the database {database} lies inside --static-dir {static_dir}, which would serve \
+         the signing secret and password hashes to anyone; put it elsewhere"
+    )]
+    DatabaseInsideStaticDir {
+        database: String,
+        static_dir: String,
+    },
+    #[error("cannot resolve {path}: {reason}")]
+    Path { path: String, reason: String },
+    #[error("{SECRET_KEY_ENV} is set but empty")]
+    EmptySecretKey,
+}
+
+/// The environment variable that, when set, holds the signing secret (Django's `SECRET_KEY`,
+/// which SimpleJWT's `SIGNING_KEY` defaults to). It is never a flag: flags show in `ps`.
+pub const SECRET_KEY_ENV: &str = "INTERCEPTOR_SECRET_KEY";
+
+/// The HS256 signing secret, kept out of `Debug` output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    /// A secret from its bytes; refused when empty.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, ConfigError> {
+        let bytes = bytes.into();
+        if bytes.is_empty() {
+            return Err(ConfigError::EmptySecretKey);
+        }
+        Ok(Self(bytes))
+    }
+
+    /// The secret's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretKey({} bytes)", self.0.len())
+    }
+}
+
+/// Whether `--bind` names a loopback address: an IP in 127.0.0.0/8 or `::1` (also
+/// IPv4-mapped), or the host name `localhost`. Any other name is refused, since it could
+/// resolve anywhere.
+pub fn is_loopback_bind(bind: &str) -> bool {
+    if let Ok(addr) = bind.parse::<SocketAddr>() {
+        return is_loopback_ip(addr.ip());
+    }
+    if let Ok(ip) = bind.parse::<IpAddr>() {
+        return is_loopback_ip(ip);
+    }
+    let host = bind.rsplit_once(':').map_or(bind, |(host, _port)| host);
+    host.eq_ignore_ascii_case("localhost")
+}
+
+fn is_loopback_ip(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+/// Refuses `--test-hooks` unless the server binds a loopback address.
+pub fn check_test_hooks_bind(test_hooks: bool, bind: &str) -> Result<(), ConfigError> {
+    if test_hooks && !is_loopback_bind(bind) {
+        return Err(ConfigError::TestHooksNeedLoopback(bind.to_owned()));
+    }
+    Ok(())
+}
+
+/// Refuses a database file inside the directory served as static files. Both paths are
+/// compared canonical (symlinks and `..` resolved); a database file that does not exist
+/// yet is placed by its directory.
+pub fn check_database_location(
+    database: &str,
+    static_dir: Option<&Path>,
+) -> Result<(), ConfigError> {
+    let Some(static_dir) = static_dir else {
+        return Ok(());
+    };
+    if database == crate::db::IN_MEMORY {
+        return Ok(());
+    }
+    let canonical = |path: &Path| {
+        path.canonicalize().map_err(|error| ConfigError::Path {
+            path: path.display().to_string(),
+            reason: error.to_string(),
+        })
+    };
+    let static_dir = canonical(static_dir)?;
+    let database_path = Path::new(database);
+    let database_path = match database_path.canonicalize() {
+        Ok(path) => path,
+        Err(_) => {
+            let parent = match database_path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent,
+                _ => Path::new("."),
+            };
+            let name = database_path.file_name().ok_or_else(|| ConfigError::Path {
+                path: database.to_owned(),
+                reason: "not a file name".to_owned(),
+            })?;
+            canonical(parent)?.join(name)
+        }
+    };
+    if database_path.starts_with(&static_dir) {
+        return Err(ConfigError::DatabaseInsideStaticDir {
+            database: database_path.display().to_string(),
+            static_dir: static_dir.display().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// SimpleJWT's `AUTH_HEADER_TYPES`: the `Authorization` scheme words that carry a token.
@@ -211,7 +329,7 @@ impl fmt::Display for LoginField {
 }
 
 /// Everything the server needs besides its database and clock.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// Token lifetimes and rotation at start-up.
     pub tokens: TokenSettings,
@@ -229,7 +347,36 @@ pub struct Settings {
     pub user_id_claim: String,
     /// djoser's `LOGIN_FIELD` and the user model behind it.
     pub login_field: LoginField,
+    /// The signing secret from [`SECRET_KEY_ENV`]; `None` keeps (or makes) one in the
+    /// database.
+    pub secret_key: Option<SecretKey>,
+    /// Whether the demo user is created when missing (`--no-demo-user` turns it off).
+    pub demo_user: bool,
+    /// How long a request may take before it is answered 503; injected fault delays do
+    /// not count.
+    pub request_timeout: Duration,
 }
+
+/// Leaves the demo password out: it may be the user's own.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("tokens", &self.tokens)
+            .field("cors", &self.cors)
+            .field("static_dir", &self.static_dir)
+            .field("test_hooks", &self.test_hooks)
+            .field("auth_header_types", &self.auth_header_types)
+            .field("user_id_claim", &self.user_id_claim)
+            .field("login_field", &self.login_field)
+            .field("secret_key", &self.secret_key)
+            .field("demo_user", &self.demo_user)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default `--request-timeout`.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -242,6 +389,9 @@ impl Default for Settings {
             auth_header_types: AuthHeaderTypes::default(),
             user_id_claim: DEFAULT_USER_ID_CLAIM.to_owned(),
             login_field: LoginField::default(),
+            secret_key: None,
+            demo_user: true,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -360,6 +510,97 @@ mod tests {
         for bad in ["", " ", "jti", "exp", "iat", "token_type", " sub"] {
             assert!(check_user_id_claim(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn loopback_binds() {
+        for good in [
+            "127.0.0.1:8000",
+            "127.1.2.3:0",
+            "[::1]:8000",
+            "[::ffff:127.0.0.1]:80",
+            "localhost:8000",
+            "LOCALHOST:1",
+            "localhost",
+        ] {
+            assert!(is_loopback_bind(good), "{good}");
+        }
+        for bad in [
+            "0.0.0.0:8000",
+            "[::]:8000",
+            "192.168.1.2:8000",
+            "10.0.0.1:80",
+            "example.com:80",
+            "localhost.example.com:80",
+            "128.0.0.1:80",
+        ] {
+            assert!(!is_loopback_bind(bad), "{bad}");
+        }
+        assert!(check_test_hooks_bind(false, "0.0.0.0:80").is_ok());
+        assert!(check_test_hooks_bind(true, "127.0.0.1:80").is_ok());
+        assert_eq!(
+            check_test_hooks_bind(true, "0.0.0.0:80"),
+            Err(ConfigError::TestHooksNeedLoopback("0.0.0.0:80".into()))
+        );
+    }
+
+    #[test]
+    fn a_database_inside_the_static_dir_is_refused() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let site = root.path().join("site");
+        std::fs::create_dir_all(site.join("pkg")).expect("mkdir");
+        let path = |p: PathBuf| p.to_str().expect("utf-8").to_owned();
+        for inside in [
+            path(site.join("db.sqlite3")),
+            path(site.join("pkg").join("db.sqlite3")),
+            path(
+                root.path()
+                    .join("site")
+                    .join("..")
+                    .join("site")
+                    .join("x.db"),
+            ),
+        ] {
+            assert!(
+                matches!(
+                    check_database_location(&inside, Some(&site)),
+                    Err(ConfigError::DatabaseInsideStaticDir { .. })
+                ),
+                "{inside}"
+            );
+        }
+        // An existing file is resolved through symlinks too.
+        #[cfg(unix)]
+        {
+            let real = site.join("real.sqlite3");
+            std::fs::write(&real, b"").expect("write");
+            let link = root.path().join("link.sqlite3");
+            std::os::unix::fs::symlink(&real, &link).expect("symlink");
+            assert!(check_database_location(&path(link), Some(&site)).is_err());
+        }
+        let beside = path(root.path().join("db.sqlite3"));
+        assert!(check_database_location(&beside, Some(&site)).is_ok());
+        // A sibling whose name merely starts the same is outside.
+        let sibling = root.path().join("site2");
+        std::fs::create_dir_all(&sibling).expect("mkdir");
+        assert!(check_database_location(&path(sibling.join("db")), Some(&site)).is_ok());
+        assert!(check_database_location(":memory:", Some(&site)).is_ok());
+        assert!(check_database_location(&path(site.join("db")), None).is_ok());
+    }
+
+    #[test]
+    fn secrets_are_not_debug_printed() {
+        let key = SecretKey::new(b"hunter2-hunter2".to_vec()).expect("key");
+        assert_eq!(format!("{key:?}"), "SecretKey(15 bytes)");
+        assert_eq!(SecretKey::new(Vec::new()), Err(ConfigError::EmptySecretKey));
+        let settings = Settings {
+            demo_password: "my own password".into(),
+            secret_key: Some(key),
+            ..Settings::default()
+        };
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("my own password"), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! One connection behind a mutex; every call runs on the blocking pool, so a slow disk
 //! never stalls the async runtime. Each call holds the lock for its whole closure, which
 //! is what makes a check-then-insert atomic.
+//!
+//! A database file holds the signing secret and the password hashes: it is created
+//! `0600` (and an existing one tightened to that), and runs in WAL mode with
+//! `synchronous=NORMAL`, so a commit is an append to the log rather than two syncs of
+//! the main file. SQLite gives the `-wal` and `-shm` files the database file's mode.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,6 +28,11 @@ pub enum DbError {
     Task(#[from] tokio::task::JoinError),
     #[error("could not generate the signing secret: {0}")]
     Random(String),
+    #[error("cannot restrict {path} to its owner: {source}")]
+    Permissions {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// The `--db` value that selects a private in-memory database.
@@ -62,7 +72,15 @@ impl Db {
         let conn = if path == IN_MEMORY {
             Connection::open_in_memory()?
         } else {
-            Connection::open(path)?
+            restrict_to_owner(path)?;
+            let conn = Connection::open(path)?;
+            // The pragma answers with the mode it got; a file that cannot do WAL keeps its own.
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(%path, %mode, "the database cannot use WAL mode");
+            }
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn
         };
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
@@ -85,6 +103,48 @@ impl Db {
         })
         .await?
     }
+}
+
+/// Creates the database file readable by its owner alone, or takes the group's and
+/// others' access away from an existing one (and from its `-wal`, `-shm` and `-journal`
+/// files, which a looser earlier run may have left).
+#[cfg(unix)]
+fn restrict_to_owner(path: &str) -> Result<(), DbError> {
+    use std::fs::{OpenOptions, Permissions};
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+
+    let failed = |source| DbError::Permissions {
+        path: path.to_owned(),
+        source,
+    };
+    // `create_new` with mode 0600: never a moment with the umask's mode, no race.
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(error) => return Err(failed(error)),
+    }
+    for file in ["", "-wal", "-shm", "-journal"].map(|suffix| format!("{path}{suffix}")) {
+        let Ok(metadata) = std::fs::metadata(&file) else {
+            continue;
+        };
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&file, Permissions::from_mode(mode & 0o700))
+                .map_err(failed)?;
+            tracing::warn!(file = %file, "the database was readable by others: now 0600");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &str) -> Result<(), DbError> {
+    Ok(())
 }
 
 const SCHEMA: &str = "
@@ -359,17 +419,18 @@ pub fn blacklist(conn: &Connection, entry: &BlacklistEntry) -> Result<bool, DbEr
     Ok(inserted == 1)
 }
 
-/// Deletes token records that expired before `now` (SimpleJWT's `flushexpiredtokens`).
-pub fn purge_expired(conn: &Connection, now: i64) -> Result<(), DbError> {
-    conn.execute(
+/// Deletes token records that expired before `now` (SimpleJWT's `flushexpiredtokens`);
+/// returns how many rows went.
+pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize, DbError> {
+    let outstanding = conn.execute(
         "DELETE FROM outstanding_tokens WHERE expires_at < ?1",
         params![now],
     )?;
-    conn.execute(
+    let blacklisted = conn.execute(
         "DELETE FROM blacklisted_tokens WHERE expires_at < ?1",
         params![now],
     )?;
-    Ok(())
+    Ok(outstanding + blacklisted)
 }
 
 #[cfg(test)]
@@ -381,6 +442,51 @@ mod tests {
         conn.execute_batch(SCHEMA).expect("schema");
         add_missing_columns(&conn).expect("columns");
         conn
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_database_is_private_and_in_wal_mode() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("new.sqlite3");
+        let path_text = path.to_str().expect("utf-8");
+        let db = Db::open(path_text).expect("open");
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&path), 0o600);
+        let conn = db.conn.lock().expect("lock");
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .expect("pragma");
+        assert_eq!(journal, "wal");
+        let synchronous: i64 = conn
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .expect("pragma");
+        assert_eq!(synchronous, 1, "NORMAL");
+        conn.execute_batch("INSERT INTO meta VALUES ('k', 'v')")
+            .expect("write");
+        assert_eq!(mode(&dir.path().join("new.sqlite3-wal")), 0o600);
+        drop(conn);
+
+        // An existing world-readable file is tightened on open.
+        let old = dir.path().join("old.sqlite3");
+        std::fs::write(&old, b"").expect("create");
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        Db::open(old.to_str().expect("utf-8")).expect("open");
+        assert_eq!(mode(&old), 0o600);
+    }
+
+    #[test]
+    fn memory_databases_skip_the_file_settings() {
+        let db = Db::open(IN_MEMORY).expect("open");
+        let conn = db.conn.lock().expect("lock");
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .expect("pragma");
+        assert_eq!(journal, "memory");
     }
 
     #[test]

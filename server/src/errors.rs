@@ -121,6 +121,9 @@ pub enum ApiError {
         detail: &'static str,
         code: &'static str,
     },
+    /// 503 when the request ran past the request timeout.
+    #[error("Request timed out.")]
+    Timeout,
     /// 500; the cause is logged, not sent.
     #[error("database: {0}")]
     Database(#[from] DbError),
@@ -172,6 +175,7 @@ impl ApiError {
             | Self::Token(_)
             | Self::AccessToken(_)
             | Self::AuthenticationFailed { .. } => StatusCode::UNAUTHORIZED,
+            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Password(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

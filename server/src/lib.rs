@@ -16,6 +16,7 @@ pub mod cors;
 pub mod db;
 pub mod errors;
 pub mod input;
+pub mod lifecycle;
 pub mod passwords;
 pub mod request_log;
 pub mod routes;
@@ -32,8 +33,8 @@ pub use db::Db;
 pub use state::{AppState, InitError};
 
 /// The complete service: API routes, test hooks when enabled, static files when
-/// configured, wrapped (inside out) in fault injection, the configured
-/// `WWW-Authenticate`, CORS and the request log.
+/// configured, wrapped (inside out) in the request timeout, fault injection, the
+/// configured `WWW-Authenticate`, CORS and the request log.
 ///
 /// The middleware wraps the routed service as a whole rather than each route
 /// (`Router::layer` would run it after method dispatch), so a preflight is answered
@@ -46,6 +47,10 @@ pub fn app(state: AppState) -> Router {
     let routed = routes.fallback(routes::fallback).with_state(state.clone());
     Router::new()
         .fallback_service(routed)
+        .layer(from_fn_with_state(
+            state.clone(),
+            lifecycle::time_out_requests,
+        ))
         .layer(from_fn_with_state(state.clone(), test_hooks::inject_faults))
         .layer(from_fn_with_state(state.clone(), auth::www_authenticate))
         .layer(from_fn_with_state(state.clone(), cors::cors))

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use interceptor_server::cli::Args;
-use interceptor_server::state::{DEMO_EMAIL, DEMO_USERNAME};
-use interceptor_server::{app, AppState, Clock, Db, LogFormat, LoginField};
+use interceptor_server::config::{check_database_location, SECRET_KEY_ENV};
+use interceptor_server::lifecycle::{self, Stopped};
+use interceptor_server::{app, test_hooks, AppState, Clock, Db, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 fn init_tracing(format: LogFormat) {
@@ -38,11 +39,14 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let settings = args.settings()?;
+    // Checked before the file is created, so a refused start leaves nothing behind.
+    check_database_location(&args.db, settings.static_dir.as_deref())?;
     if let Some(dir) = &settings.static_dir {
         if !dir.join("index.html").is_file() {
             tracing::warn!(dir = %dir.display(), "static dir has no index.html");
         }
     }
+    let secret_from_env = settings.secret_key.is_some();
     let db = Db::open(&args.db).map_err(|e| format!("cannot open database {:?}: {e}", args.db))?;
     let state = AppState::new(settings, db, Clock::system()).await?;
     let listener = tokio::net::TcpListener::bind(&args.bind)
@@ -50,25 +54,33 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let addr = listener.local_addr()?;
 
-    tracing::info!("listening on http://{addr}/ (API at http://{addr}/api/)");
-    match args.login_field {
-        LoginField::Username => tracing::info!(
-            "demo login: username {DEMO_USERNAME:?}, password {:?} (email {DEMO_EMAIL}), unless the database already had that user",
-            args.demo_password
-        ),
-        LoginField::Email => tracing::info!(
-            "demo login: email {DEMO_EMAIL:?}, password {:?}, unless the database already had that user",
-            args.demo_password
-        ),
-    }
     if args.test_hooks {
-        tracing::info!("test hooks enabled at http://{addr}/__test__/");
+        for line in test_hooks::banner(&addr.to_string()) {
+            tracing::warn!("{line}");
+        }
+    }
+    tracing::info!("listening on http://{addr}/ (API at http://{addr}/api/)");
+    tracing::info!("{}", args.demo_login_line());
+    if secret_from_env {
+        tracing::info!("signing secret from {SECRET_KEY_ENV}");
     }
 
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    tracing::info!("stopped");
+    let pruner = lifecycle::spawn_pruner(state.clone(), args.prune_interval);
+    let stopped = lifecycle::serve(
+        listener,
+        app(state),
+        shutdown_signal(),
+        args.shutdown_deadline,
+    )
+    .await?;
+    pruner.abort();
+    match stopped {
+        Stopped::Gracefully => tracing::info!("stopped"),
+        Stopped::AtDeadline => tracing::warn!(
+            "stopped with requests still running after the {:?} shutdown deadline",
+            args.shutdown_deadline
+        ),
+    }
     Ok(())
 }
 

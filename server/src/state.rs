@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::http::HeaderValue;
 use tower_http::services::{ServeDir, ServeFile};
@@ -54,6 +55,7 @@ struct Inner {
     static_files: Option<StaticFiles>,
     static_dir: Option<PathBuf>,
     hooks: Option<TestHooks>,
+    request_timeout: Duration,
     auth_header_types: AuthHeaderTypes,
     www_authenticate: HeaderValue,
     login_field: LoginField,
@@ -61,18 +63,24 @@ struct Inner {
 
 impl AppState {
     /// Loads (or creates) the signing secret and the demo user, drops expired token
-    /// records, and assembles the state.
+    /// records, builds the dummy password hash, and assembles the state.
     pub async fn new(settings: Settings, db: Db, clock: Clock) -> Result<Self, InitError> {
         check_user_id_claim(&settings.user_id_claim)?;
         let www_authenticate =
             HeaderValue::from_str(&settings.auth_header_types.www_authenticate()).map_err(
                 |_| ConfigError::BadAuthHeaderType(settings.auth_header_types.first().to_owned()),
             )?;
-        let secret = db.call(db::signing_secret).await?;
+        // A secret from the environment wins, as Django's SECRET_KEY does; the database's
+        // own is then left as it is, for when the variable goes away again.
+        let secret = match &settings.secret_key {
+            Some(key) => key.bytes().to_vec(),
+            None => db.call(db::signing_secret).await?,
+        };
         let now = unix_seconds(clock.now());
         db.call(move |conn| db::purge_expired(conn, now)).await?;
 
         let passwords = Passwords::default();
+        passwords.prepare().await?;
         let login_field = settings.login_field;
         let demo_login = match login_field {
             LoginField::Username => DEMO_USERNAME,
@@ -82,7 +90,7 @@ impl AppState {
             .call(move |conn| db::user_by_login(conn, login_field, demo_login))
             .await?
             .is_some();
-        if !has_demo {
+        if settings.demo_user && !has_demo {
             let password_hash = passwords.hash(settings.demo_password.clone()).await?;
             db.call(move |conn| create_demo_user(conn, password_hash, now))
                 .await?;
@@ -109,11 +117,17 @@ impl AppState {
                 static_files,
                 static_dir: settings.static_dir,
                 hooks: settings.test_hooks.then(TestHooks::default),
+                request_timeout: settings.request_timeout,
                 auth_header_types: settings.auth_header_types,
                 www_authenticate,
                 login_field,
             }),
         })
+    }
+
+    /// How long a request may run before it is answered 503.
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
     }
 
     /// SimpleJWT's `AUTH_HEADER_TYPES`.

@@ -29,6 +29,24 @@ use crate::state::AppState;
 /// The most log entries kept; older ones are dropped first.
 pub const LOG_CAPACITY: usize = 10_000;
 
+/// The longest delay a fault may inject: enough to outlast any client timeout, short
+/// enough that a forgotten fault cannot hold connections for good.
+pub const MAX_FAULT_DELAY_MS: u64 = 60_000;
+
+/// The warning printed at start-up while the hooks are on, one line per log event.
+pub fn banner(addr: &str) -> Vec<String> {
+    let bar = "!".repeat(72);
+    let line = |text: &str| format!("!! {text:<66} !!");
+    vec![
+        bar.clone(),
+        line("TEST HOOKS ARE ON (--test-hooks): for automated tests only."),
+        line(&format!("Anyone reaching http://{addr}/__test__/")),
+        line("can change token lifetimes, stall or fail any API request"),
+        line("and read the request log. Never run this where others connect."),
+        bar,
+    ]
+}
+
 /// One recorded `/api/` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
@@ -243,6 +261,12 @@ async fn put_fault(
     let invalid = |why: String| HookError::BadRequest(format!("Invalid fault: {why}"));
     let mut fault: Fault = serde_json::from_slice(&body).map_err(|e| invalid(e.to_string()))?;
     fault.path = normalize_fault_path(&fault.path);
+    if fault.delay_ms > MAX_FAULT_DELAY_MS {
+        return Err(invalid(format!(
+            "delay_ms {} is over the maximum of {MAX_FAULT_DELAY_MS}",
+            fault.delay_ms
+        )));
+    }
     if let Some(status) = fault.status {
         if !(100..=599).contains(&status) {
             return Err(invalid(format!("status {status} is not an HTTP status")));
@@ -281,7 +305,8 @@ pub async fn inject_faults(
         return next.run(request).await;
     };
     if fault.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+        let delay = fault.delay_ms.min(MAX_FAULT_DELAY_MS);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     let Some(status) = fault.status.and_then(|s| StatusCode::from_u16(s).ok()) else {
         return next.run(request).await;
@@ -345,6 +370,19 @@ mod tests {
         lock(&hooks.faults).clear();
         lock(&hooks.faults).push(fault(Some(0)));
         assert!(hooks.take_fault("v1/x/").is_none());
+    }
+
+    #[test]
+    fn the_banner_is_loud_and_names_the_address() {
+        let lines = banner("127.0.0.1:8000");
+        assert!(lines.len() >= 4);
+        assert!(
+            lines.iter().all(|line| line.chars().count() == 72),
+            "{lines:#?}"
+        );
+        assert!(lines
+            .iter()
+            .any(|line| line.contains("127.0.0.1:8000/__test__/")));
     }
 
     #[test]

@@ -1,0 +1,96 @@
+//! How requests and the process end: a timeout for each request, periodic pruning of
+//! expired token rows, and a graceful shutdown with a deadline.
+
+use std::future::{Future, IntoFuture as _};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::clock::unix_seconds;
+use crate::db;
+use crate::errors::ApiError;
+use crate::state::AppState;
+
+/// The default `--prune-interval`: expired rows are harmless, only their number grows.
+pub const DEFAULT_PRUNE_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// The default `--shutdown-deadline`.
+pub const DEFAULT_SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Middleware: a request still running after the state's request timeout is answered 503
+/// `{"detail":"Request timed out."}` (a 5xx: a client keeps its session and retries). It
+/// sits inside the fault injection, so a test hook's deliberate delay does not count.
+pub async fn time_out_requests(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(state.request_timeout(), next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout.into_response(),
+    }
+}
+
+/// Deletes expired outstanding and blacklisted token rows every `every` (SimpleJWT's
+/// `flushexpiredtokens`, which Django projects run from cron), by the state's clock.
+pub fn spawn_pruner(state: AppState, every: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every.max(Duration::from_millis(1)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is immediate, and start-up has just pruned.
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let now = unix_seconds(state.clock().now());
+            match state
+                .db()
+                .call(move |conn| db::purge_expired(conn, now))
+                .await
+            {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "pruned expired token rows"),
+                Err(error) => tracing::warn!(%error, "could not prune expired token rows"),
+            }
+        }
+    })
+}
+
+/// How [`serve`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every connection finished after the shutdown signal (or the server failed).
+    Gracefully,
+    /// Requests were still running at the deadline and were abandoned.
+    AtDeadline,
+}
+
+/// Serves `router` until `shutdown` resolves, then lets requests in flight finish for at
+/// most `deadline`: a client that never ends its request cannot hold the process up.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    deadline: Duration,
+) -> std::io::Result<Stopped> {
+    let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = draining_tx.send(());
+    };
+    let server = axum::serve(listener, router)
+        .with_graceful_shutdown(signal)
+        .into_future();
+    let mut server = std::pin::pin!(server);
+    tokio::select! {
+        result = &mut server => return result.map(|()| Stopped::Gracefully),
+        Ok(()) = draining_rx => {}
+    }
+    match tokio::time::timeout(deadline, server).await {
+        Ok(result) => result.map(|()| Stopped::Gracefully),
+        Err(_) => Ok(Stopped::AtDeadline),
+    }
+}
