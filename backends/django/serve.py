@@ -37,7 +37,7 @@ def duration_ms(text: str) -> int:
     match = DURATION.match(text.strip())
     if not match:
         raise argparse.ArgumentTypeError(
-            f"invalid duration {text!r}: expected a number with a unit, like 500ms, 2s, 5m, 1h or 1d"
+            f"invalid duration {text!r}: expected a number with a unit: 500ms, 2s, 5m, 1h, 1d"
         )
     return int(match[1]) * MILLIS_PER_UNIT[match[2] or "s"]
 
@@ -61,23 +61,40 @@ def is_loopback(host: str) -> bool:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/django", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bind", type=host_and_port, default="127.0.0.1:8000",
-                        help="address to listen on (default 127.0.0.1:8000)")
+    parser.add_argument(
+        "--bind",
+        type=host_and_port,
+        default="127.0.0.1:8000",
+        help="address to listen on (default 127.0.0.1:8000)",
+    )
     parser.add_argument("--access-ttl", type=duration_ms, help="ACCESS_TOKEN_LIFETIME (5m)")
     parser.add_argument("--refresh-ttl", type=duration_ms, help="REFRESH_TOKEN_LIFETIME (1d)")
-    parser.add_argument("--rotate-refresh-tokens", action="store_true",
-                        help="ROTATE_REFRESH_TOKENS")
-    parser.add_argument("--blacklist-after-rotation", action="store_true",
-                        help="BLACKLIST_AFTER_ROTATION")
-    parser.add_argument("--cors-origin", action="append", default=[],
-                        help="an allowed origin (CORS_ALLOWED_ORIGINS); repeatable; * for any")
-    parser.add_argument("--auth-header-type", metavar="TYPES",
-                        help="AUTH_HEADER_TYPES, comma-separated (Bearer)")
+    parser.add_argument(
+        "--rotate-refresh-tokens", action="store_true", help="ROTATE_REFRESH_TOKENS"
+    )
+    parser.add_argument(
+        "--blacklist-after-rotation", action="store_true", help="BLACKLIST_AFTER_ROTATION"
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        help="an allowed origin (CORS_ALLOWED_ORIGINS); repeatable; * for any",
+    )
+    parser.add_argument(
+        "--auth-header-type", metavar="TYPES", help="AUTH_HEADER_TYPES, comma-separated (Bearer)"
+    )
     parser.add_argument("--user-id-claim", metavar="NAME", help="USER_ID_CLAIM (user_id)")
-    parser.add_argument("--login-field", choices=("username", "email"),
-                        help="djoser's LOGIN_FIELD; email uses the custom user model accounts.User")
-    parser.add_argument("--test-hooks", action="store_true",
-                        help="mount /__test__/ (request log, live config); loopback only")
+    parser.add_argument(
+        "--login-field",
+        choices=("username", "email"),
+        help="djoser's LOGIN_FIELD; email uses the custom user model accounts.User",
+    )
+    parser.add_argument(
+        "--test-hooks",
+        action="store_true",
+        help="mount /__test__/ (request log, live config); loopback only",
+    )
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (8)")
     args = parser.parse_args()  # argparse converts the string default of --bind too
     if args.test_hooks and not is_loopback(args.bind[0]):
@@ -178,7 +195,9 @@ def main() -> None:
         address = f"http://{host if ':' not in host else f'[{host}]'}:{server.effective_port}"
         login = DEMO_EMAIL if settings.LOGIN_FIELD == "email" else DEMO_USERNAME
         print(f"listening on {address}/ (API at {address}/api/)", flush=True)
-        print(f"demo login: {settings.LOGIN_FIELD} {login!r}, password {DEMO_PASSWORD!r}", flush=True)
+        print(
+            f"demo login: {settings.LOGIN_FIELD} {login!r}, password {DEMO_PASSWORD!r}", flush=True
+        )
         if settings.TEST_HOOKS:
             print(f"test hooks enabled at {address}/__test__/", flush=True)
         try:

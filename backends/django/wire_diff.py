@@ -66,7 +66,9 @@ def report(outcome: Outcome, deviations: dict[str, str]) -> bool:
     remarks = f"  ({outcome.remarks})" if outcome.remarks else ""
     if outcome.same:
         if outcome.case in deviations:
-            print(f"STALE {outcome.case}: the same on both now; remove it from server/DEVIATIONS.md")
+            print(
+                f"STALE {outcome.case}: the same on both now; remove it from server/DEVIATIONS.md"
+            )
             return False
         print(f"same  {outcome.case}{remarks}")
         return True
@@ -78,8 +80,9 @@ def report(outcome: Outcome, deviations: dict[str, str]) -> bool:
     return known
 
 
-def run_profile(profile: Profile, args: argparse.Namespace, deviations: dict[str, str]
-                ) -> tuple[int, int]:
+def run_profile(
+    profile: Profile, args: argparse.Namespace, deviations: dict[str, str]
+) -> tuple[int, int]:
     cases = [case for case in profile.cases if not args.only or args.only in case.name]
     if not cases:
         return 0, 0
@@ -98,12 +101,21 @@ def run_profile(profile: Profile, args: argparse.Namespace, deviations: dict[str
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reference", type=Path, required=True,
-                        help="the interceptor-server binary")
-    parser.add_argument("--django", type=Path, default=REPO / "scripts" / "django",
-                        help="the script that starts Django (scripts/django)")
-    parser.add_argument("--deviations", type=Path, default=REPO / "server" / "DEVIATIONS.md",
-                        help="the known deviations (server/DEVIATIONS.md)")
+    parser.add_argument(
+        "--reference", type=Path, required=True, help="the interceptor-server binary"
+    )
+    parser.add_argument(
+        "--django",
+        type=Path,
+        default=REPO / "scripts" / "django",
+        help="the script that starts Django (scripts/django)",
+    )
+    parser.add_argument(
+        "--deviations",
+        type=Path,
+        default=REPO / "server" / "DEVIATIONS.md",
+        help="the known deviations (server/DEVIATIONS.md)",
+    )
     parser.add_argument("--only", help="run only the cases whose name contains this")
     return parser.parse_args()
 
@@ -115,8 +127,11 @@ def main() -> int:
     duplicates = {name for name in names if names.count(name) > 1}
     unknown = set(deviations) - set(names)
     if duplicates or unknown:
-        print(f"case names used twice: {sorted(duplicates)}; "
-              f"deviations naming no case: {sorted(unknown)}", file=sys.stderr)
+        print(
+            f"case names used twice: {sorted(duplicates)}; "
+            f"deviations naming no case: {sorted(unknown)}",
+            file=sys.stderr,
+        )
         return 1
 
     started = time.monotonic()
@@ -129,8 +144,10 @@ def main() -> int:
         profile_passed, profile_failed = run_profile(profile, args, deviations)
         passed += profile_passed
         failed += profile_failed
-    print(f"\n{passed + failed} cases in {time.monotonic() - started:.0f} s; "
-          f"{len(deviations)} known deviations listed; {skipped} skipped")
+    print(
+        f"\n{passed + failed} cases in {time.monotonic() - started:.0f} s; "
+        f"{len(deviations)} known deviations listed; {skipped} skipped"
+    )
     print(f"wire-diff: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -63,39 +63,55 @@ def tampered(token: str) -> str:
     return f"{head}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
 
 
-def raw_post(api: Api, path: str, body: bytes, content_type: str | None = "application/json",
-             **options: Any) -> Response:
+def raw_post(
+    api: Api, path: str, body: bytes, content_type: str | None = "application/json", **options: Any
+) -> Response:
     headers = {"Content-Type": content_type} if content_type is not None else {}
     return api.request("POST", path, body=body, headers=headers, **options)
 
 
 def with_authorization(value: str) -> Callable[[Api], Any]:
     """`GET users/me/` with this Authorization header; `{access}` stands for a valid token."""
+
     def run(api: Api) -> None:
         access = login(api)["access"]
         api.get(ME, headers={"Authorization": value.format(access=access)})
+
     return run
 
 
-def preflight(path: str, origin: str, method: str = "POST",
-              request_headers: str = "authorization, content-type") -> Callable[[Api], Any]:
+def preflight(
+    path: str,
+    origin: str,
+    method: str = "POST",
+    request_headers: str = "authorization, content-type",
+) -> Callable[[Api], Any]:
     def run(api: Api) -> None:
-        api.request("OPTIONS", path, headers={
-            "Origin": origin,
-            "Access-Control-Request-Method": method,
-            "Access-Control-Request-Headers": request_headers,
-        })
+        api.request(
+            "OPTIONS",
+            path,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": request_headers,
+            },
+        )
+
     return run
 
 
 # jwt/create/ -----------------------------------------------------------------------------
 
+
 def multipart_login(api: Api) -> None:
     boundary = "wire-diff-boundary"
-    body = "".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
-        for key, value in DEMO.items()
-    ) + f"--{boundary}--\r\n"
+    body = (
+        "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+            for key, value in DEMO.items()
+        )
+        + f"--{boundary}--\r\n"
+    )
     raw_post(api, CREATE, body.encode(), f"multipart/form-data; boundary={boundary}")
 
 
@@ -107,39 +123,69 @@ def huge_login(api: Api) -> None:
 
 CREATE_CASES = (
     Case("create/ok", lambda api: api.post(CREATE, DEMO)),
-    Case("create/form-urlencoded", lambda api: raw_post(
-        api, CREATE, b"username=demo&password=demo-password", "application/x-www-form-urlencoded")),
-    Case("create/json-charset", lambda api: raw_post(
-        api, CREATE, b'{"username":"demo","password":"demo-password"}', "application/json; charset=utf-8")),
+    Case(
+        "create/form-urlencoded",
+        lambda api: raw_post(
+            api,
+            CREATE,
+            b"username=demo&password=demo-password",
+            "application/x-www-form-urlencoded",
+        ),
+    ),
+    Case(
+        "create/json-charset",
+        lambda api: raw_post(
+            api,
+            CREATE,
+            b'{"username":"demo","password":"demo-password"}',
+            "application/json; charset=utf-8",
+        ),
+    ),
     Case("create/query-string", lambda api: api.post(CREATE + "?next=/home", DEMO)),
     Case("create/extra-fields", lambda api: api.post(CREATE, {**DEMO, "remember": True})),
-    Case("create/wrong-password", lambda api: api.post(CREATE, {"username": "demo", "password": "nope"})),
-    Case("create/unknown-user", lambda api: api.post(CREATE, {"username": "nobody", "password": "x"})),
+    Case(
+        "create/wrong-password",
+        lambda api: api.post(CREATE, {"username": "demo", "password": "nope"}),
+    ),
+    Case(
+        "create/unknown-user", lambda api: api.post(CREATE, {"username": "nobody", "password": "x"})
+    ),
     Case("create/fields-missing", lambda api: api.post(CREATE, {})),
     Case("create/password-missing", lambda api: api.post(CREATE, {"username": "demo"})),
     Case("create/username-missing", lambda api: api.post(CREATE, {"password": "demo-password"})),
     Case("create/empty-body", lambda api: raw_post(api, CREATE, b"")),
     Case("create/blank-fields", lambda api: api.post(CREATE, {"username": "", "password": " "})),
     Case("create/null-field", lambda api: api.post(CREATE, {"username": None, "password": "x"})),
-    Case("create/number-username", lambda api: api.post(CREATE, {"username": 123, "password": "x"})),
+    Case(
+        "create/number-username", lambda api: api.post(CREATE, {"username": 123, "password": "x"})
+    ),
     Case("create/wrong-types", lambda api: api.post(CREATE, {"username": True, "password": ["x"]})),
-    Case("create/object-field", lambda api: api.post(CREATE, {"username": {"a": 1}, "password": "x"})),
+    Case(
+        "create/object-field", lambda api: api.post(CREATE, {"username": {"a": 1}, "password": "x"})
+    ),
     Case("create/not-json", lambda api: raw_post(api, CREATE, b"not json")),
     Case("create/json-trailing-comma", lambda api: raw_post(api, CREATE, b'{"username": "demo",}')),
     Case("create/json-single-quotes", lambda api: raw_post(api, CREATE, b"{'username': 'demo'}")),
     Case("create/json-truncated", lambda api: raw_post(api, CREATE, b'{"username": "demo", "pass')),
     Case("create/json-extra-data", lambda api: raw_post(api, CREATE, b"{} {}")),
-    Case("create/json-multiline-error", lambda api: raw_post(api, CREATE, b'{\n  "username": "demo"\n  "password": "x"\n}')),
+    Case(
+        "create/json-multiline-error",
+        lambda api: raw_post(api, CREATE, b'{\n  "username": "demo"\n  "password": "x"\n}'),
+    ),
     Case("create/invalid-utf8", lambda api: raw_post(api, CREATE, b'{"username": "\xff"}')),
     Case("create/json-array", lambda api: raw_post(api, CREATE, b"[]")),
-    Case("create/json-array-of-object", lambda api: raw_post(api, CREATE, b'[{"username": "demo"}]')),
+    Case(
+        "create/json-array-of-object", lambda api: raw_post(api, CREATE, b'[{"username": "demo"}]')
+    ),
     Case("create/json-null", lambda api: raw_post(api, CREATE, b"null")),
     Case("create/json-string", lambda api: raw_post(api, CREATE, b'"demo"')),
     Case("create/json-number", lambda api: raw_post(api, CREATE, b"12")),
     Case("create/json-float", lambda api: raw_post(api, CREATE, b"1.5")),
     Case("create/json-bool", lambda api: raw_post(api, CREATE, b"true")),
     Case("create/text-plain", lambda api: raw_post(api, CREATE, b"username=demo", "text/plain")),
-    Case("create/no-content-type", lambda api: raw_post(api, CREATE, b'{"username": "demo"}', None)),
+    Case(
+        "create/no-content-type", lambda api: raw_post(api, CREATE, b'{"username": "demo"}', None)
+    ),
     Case("create/multipart", multipart_login),
     Case("create/huge-body", huge_login),
     Case("create/get", lambda api: api.get(CREATE)),
@@ -153,6 +199,7 @@ CREATE_CASES = (
 
 
 # jwt/refresh/, jwt/verify/, jwt/blacklist/ ---------------------------------------------------
+
 
 def refresh_ok(api: Api) -> None:
     api.post(REFRESH, {"refresh": login(api)["refresh"]})
@@ -179,8 +226,14 @@ TOKEN_CASES = (
     Case("refresh/ok", refresh_ok),
     Case("refresh/garbage", lambda api: api.post(REFRESH, {"refresh": GARBAGE})),
     Case("refresh/not-base64", lambda api: api.post(REFRESH, {"refresh": "a.b!.c"})),
-    Case("refresh/tampered", lambda api: api.post(REFRESH, {"refresh": tampered(login(api)["refresh"])})),
-    Case("refresh/access-as-refresh", lambda api: api.post(REFRESH, {"refresh": login(api)["access"]})),
+    Case(
+        "refresh/tampered",
+        lambda api: api.post(REFRESH, {"refresh": tampered(login(api)["refresh"])}),
+    ),
+    Case(
+        "refresh/access-as-refresh",
+        lambda api: api.post(REFRESH, {"refresh": login(api)["access"]}),
+    ),
     Case("refresh/field-missing", lambda api: api.post(REFRESH, {})),
     Case("refresh/blank", lambda api: api.post(REFRESH, {"refresh": ""})),
     Case("refresh/null", lambda api: api.post(REFRESH, {"refresh": None})),
@@ -193,12 +246,16 @@ TOKEN_CASES = (
     Case("verify/access", lambda api: api.post(VERIFY, {"token": login(api)["access"]})),
     Case("verify/refresh", lambda api: api.post(VERIFY, {"token": login(api)["refresh"]})),
     Case("verify/garbage", lambda api: api.post(VERIFY, {"token": GARBAGE})),
-    Case("verify/tampered", lambda api: api.post(VERIFY, {"token": tampered(login(api)["access"])})),
+    Case(
+        "verify/tampered", lambda api: api.post(VERIFY, {"token": tampered(login(api)["access"])})
+    ),
     Case("verify/field-missing", lambda api: api.post(VERIFY, {})),
     Case("verify/wrong-field", lambda api: api.post(VERIFY, {"refresh": GARBAGE})),
     Case("verify/unslashed", lambda api: api.post(VERIFY.rstrip("/"), {"token": GARBAGE})),
     Case("blacklist/logout-then-reuse", logout_then_reuse),
-    Case("blacklist/access-token", lambda api: api.post(BLACKLIST, {"refresh": login(api)["access"]})),
+    Case(
+        "blacklist/access-token", lambda api: api.post(BLACKLIST, {"refresh": login(api)["access"]})
+    ),
     Case("blacklist/garbage", lambda api: api.post(BLACKLIST, {"refresh": GARBAGE})),
     Case("blacklist/field-missing", lambda api: api.post(BLACKLIST, {})),
     Case("blacklist/get", lambda api: api.get(BLACKLIST)),
@@ -207,6 +264,7 @@ TOKEN_CASES = (
 
 
 # users/me/ and its Authorization header -----------------------------------------------------
+
 
 def me_ok(api: Api) -> None:
     api.get(ME, bearer=login(api)["access"])
@@ -219,6 +277,7 @@ def me_refresh_token(api: Api) -> None:
 def me_with_auth(method: str, body: Any = None) -> Callable[[Api], Any]:
     def run(api: Api) -> None:
         api.request(method, ME, json_body=body, bearer=login(api)["access"])
+
     return run
 
 
@@ -235,7 +294,9 @@ def delete_account(api: Api) -> None:
     api.post(USERS, zoe, record=False)
     tokens = api.memo["deleted"] = login(api, zoe)
     api.request("DELETE", ME, json_body={"current_password": "wrong"}, bearer=tokens["access"])
-    api.request("DELETE", ME, json_body={"current_password": "zoe-password"}, bearer=tokens["access"])
+    api.request(
+        "DELETE", ME, json_body={"current_password": "zoe-password"}, bearer=tokens["access"]
+    )
     api.get(ME, bearer=tokens["access"])
     api.post(VERIFY, {"token": tokens["refresh"]})
     api.post(CREATE, zoe)
@@ -244,7 +305,9 @@ def delete_account(api: Api) -> None:
 ME_CASES = (
     Case("me/ok", me_ok),
     Case("me/no-authorization", lambda api: api.get(ME)),
-    Case("me/other-scheme", lambda api: api.get(ME, headers={"Authorization": "Basic ZGVtbzpkZW1v"})),
+    Case(
+        "me/other-scheme", lambda api: api.get(ME, headers={"Authorization": "Basic ZGVtbzpkZW1v"})
+    ),
     Case("me/garbage-token", lambda api: api.get(ME, bearer=GARBAGE)),
     Case("me/tampered-token", lambda api: api.get(ME, bearer=tampered(login(api)["access"]))),
     Case("me/refresh-token", me_refresh_token),
@@ -263,21 +326,37 @@ ME_CASES = (
     Case("me/delete-anonymous", lambda api: api.request("DELETE", ME)),
     Case("me/delete-without-password", me_with_auth("DELETE")),
     Case("me/delete-account", delete_account),
-    Case("me/refresh-after-delete", lambda api: api.post(REFRESH, {"refresh": api.memo["deleted"]["refresh"]})),
+    Case(
+        "me/refresh-after-delete",
+        lambda api: api.post(REFRESH, {"refresh": api.memo["deleted"]["refresh"]}),
+    ),
     Case("me/patch-email", me_with_auth("PATCH", {"email": "demo@example.org"})),
     Case("me/put-email", me_with_auth("PUT", {"email": "demo@example.com", "username": "ignored"})),
     Case("me/patch-invalid-email", me_with_auth("PATCH", {"email": "not an email"})),
     Case("me/patch-not-json", me_not_json),
-    Case("me/text-plain", lambda api: api.request(
-        "PATCH", ME, body=b"x", headers={"Content-Type": "text/plain", "Authorization": f"Bearer {login(api)['access']}"})),
+    Case(
+        "me/text-plain",
+        lambda api: api.request(
+            "PATCH",
+            ME,
+            body=b"x",
+            headers={
+                "Content-Type": "text/plain",
+                "Authorization": f"Bearer {login(api)['access']}",
+            },
+        ),
+    ),
     Case("me/subpath", lambda api: api.get(ME + "x/", bearer=login(api)["access"])),
 )
 
 
 # users/ (register, list) and users/set_password/ ----------------------------------------------
 
+
 def register_then_login(api: Api) -> None:
-    api.post(USERS, {"username": "carol", "password": "carol-password", "email": "Carol@Example.COM"})
+    api.post(
+        USERS, {"username": "carol", "password": "carol-password", "email": "Carol@Example.COM"}
+    )
     api.post(CREATE, {"username": "carol", "password": "carol-password"})
 
 
@@ -287,9 +366,15 @@ def change_password(api: Api) -> None:
     api.post(USERS, dave, record=False)
     access = login(api, dave)["access"]
     api.post(SET_PASSWORD, {"current_password": "wrong", "new_password": "x"}, bearer=access)
-    api.post(SET_PASSWORD, {"current_password": "dave-password", "new_password": "123"}, bearer=access)
+    api.post(
+        SET_PASSWORD, {"current_password": "dave-password", "new_password": "123"}, bearer=access
+    )
     api.post(SET_PASSWORD, {}, bearer=access)
-    api.post(SET_PASSWORD, {"current_password": "dave-password", "new_password": "dave-new-password"}, bearer=access)
+    api.post(
+        SET_PASSWORD,
+        {"current_password": "dave-password", "new_password": "dave-new-password"},
+        bearer=access,
+    )
     api.post(CREATE, dave)
     api.post(CREATE, {"username": "dave", "password": "dave-new-password"})
 
@@ -297,25 +382,64 @@ def change_password(api: Api) -> None:
 USER_CASES = (
     Case("users/list-anonymous", lambda api: api.get(USERS)),
     Case("users/list", lambda api: api.get(USERS, bearer=login(api)["access"])),
-    Case("users/register", lambda api: api.post(USERS, {"username": "alice", "password": "alice-password"})),
-    Case("users/register-with-email", lambda api: api.post(
-        USERS, {"username": "bob", "password": "bob-password", "email": "bob@example.com"})),
+    Case(
+        "users/register",
+        lambda api: api.post(USERS, {"username": "alice", "password": "alice-password"}),
+    ),
+    Case(
+        "users/register-with-email",
+        lambda api: api.post(
+            USERS, {"username": "bob", "password": "bob-password", "email": "bob@example.com"}
+        ),
+    ),
     Case("users/register-then-login", register_then_login),
-    Case("users/register-taken", lambda api: api.post(USERS, {"username": "demo", "password": "x-password"})),
+    Case(
+        "users/register-taken",
+        lambda api: api.post(USERS, {"username": "demo", "password": "x-password"}),
+    ),
     Case("users/register-fields-missing", lambda api: api.post(USERS, {})),
     Case("users/register-password-missing", lambda api: api.post(USERS, {"username": "erin"})),
-    Case("users/register-short-password", lambda api: api.post(USERS, {"username": "erin", "password": "short"})),
-    Case("users/register-numeric-password", lambda api: api.post(USERS, {"username": "erin", "password": "12345678"})),
-    Case("users/register-short-numeric-password", lambda api: api.post(USERS, {"username": "erin", "password": "1234"})),
-    Case("users/register-invalid-username", lambda api: api.post(USERS, {"username": "e rin", "password": "erin-password"})),
-    Case("users/register-invalid-email", lambda api: api.post(
-        USERS, {"username": "erin", "password": "erin-password", "email": "erin"})),
-    Case("users/register-everything-wrong", lambda api: api.post(
-        USERS, {"username": "demo", "password": "", "email": "x"})),
-    Case("users/register-bad-bearer", lambda api: api.post(
-        USERS, {"username": "frank", "password": "frank-password"}, bearer=GARBAGE)),
-    Case("users/register-form-urlencoded", lambda api: raw_post(
-        api, USERS, b"username=grace&password=grace-password", "application/x-www-form-urlencoded")),
+    Case(
+        "users/register-short-password",
+        lambda api: api.post(USERS, {"username": "erin", "password": "short"}),
+    ),
+    Case(
+        "users/register-numeric-password",
+        lambda api: api.post(USERS, {"username": "erin", "password": "12345678"}),
+    ),
+    Case(
+        "users/register-short-numeric-password",
+        lambda api: api.post(USERS, {"username": "erin", "password": "1234"}),
+    ),
+    Case(
+        "users/register-invalid-username",
+        lambda api: api.post(USERS, {"username": "e rin", "password": "erin-password"}),
+    ),
+    Case(
+        "users/register-invalid-email",
+        lambda api: api.post(
+            USERS, {"username": "erin", "password": "erin-password", "email": "erin"}
+        ),
+    ),
+    Case(
+        "users/register-everything-wrong",
+        lambda api: api.post(USERS, {"username": "demo", "password": "", "email": "x"}),
+    ),
+    Case(
+        "users/register-bad-bearer",
+        lambda api: api.post(
+            USERS, {"username": "frank", "password": "frank-password"}, bearer=GARBAGE
+        ),
+    ),
+    Case(
+        "users/register-form-urlencoded",
+        lambda api: raw_post(
+            api,
+            USERS,
+            b"username=grace&password=grace-password",
+            "application/x-www-form-urlencoded",
+        ),
+    ),
     Case("users/register-not-json", lambda api: raw_post(api, USERS, b"{nope}")),
     Case("users/delete", lambda api: api.request("DELETE", USERS, bearer=login(api)["access"])),
     Case("users/unslashed", lambda api: api.post(USERS.rstrip("/"), {})),
@@ -327,10 +451,12 @@ USER_CASES = (
 
 # CORS (allowed origin: ORIGIN) and paths outside the API --------------------------------------
 
+
 def actual_request(origin: str) -> Callable[[Api], Any]:
     def run(api: Api) -> None:
         api.post(CREATE, DEMO, headers={"Origin": origin})
         api.get(ME, headers={"Origin": origin})
+
     return run
 
 
@@ -340,12 +466,18 @@ CORS_CASES = (
     Case("cors/preflight-unslashed", preflight(ME.rstrip("/"), ORIGIN, "GET", "authorization")),
     Case("cors/preflight-unknown-path", preflight("v1/nope/", ORIGIN)),
     Case("cors/preflight-other-origin", preflight(CREATE, OTHER_ORIGIN)),
-    Case("cors/preflight-no-origin", lambda api: api.request(
-        "OPTIONS", CREATE, headers={"Access-Control-Request-Method": "POST"})),
+    Case(
+        "cors/preflight-no-origin",
+        lambda api: api.request(
+            "OPTIONS", CREATE, headers={"Access-Control-Request-Method": "POST"}
+        ),
+    ),
     Case("cors/actual-requests", actual_request(ORIGIN)),
     Case("cors/actual-other-origin", actual_request(OTHER_ORIGIN)),
-    Case("cors/options-without-request-method", lambda api: api.request(
-        "OPTIONS", CREATE, headers={"Origin": ORIGIN})),
+    Case(
+        "cors/options-without-request-method",
+        lambda api: api.request("OPTIONS", CREATE, headers={"Origin": ORIGIN}),
+    ),
     Case("cors/redirect", lambda api: api.get(ME.rstrip("/"), headers={"Origin": ORIGIN})),
 )
 
@@ -358,11 +490,14 @@ OTHER_CASES = (
 
 # The test hooks, and settings changed through them ---------------------------------------------
 
+
 def hook(api: Api, method: str, path: str, body: Any = None) -> Response:
     """A test-hook request, noted by status and body only: the hooks' headers are each
     server's own, not part of the wire contract."""
     response = api.request(method, path, json_body=body, record=False)
-    api.note(f"{method} {path}: {response.status} {normalise_body('application/json', response.raw)}")
+    api.note(
+        f"{method} {path}: {response.status} {normalise_body('application/json', response.raw)}"
+    )
     return response
 
 
@@ -390,19 +525,31 @@ def live_lifetimes(api: Api) -> None:
 
 def live_rotation(api: Api) -> None:
     """Rotation and blacklisting switched on while running, then off again."""
-    hook(api, "PUT", "/__test__/config", {"rotate_refresh_tokens": True, "blacklist_after_rotation": True})
+    hook(
+        api,
+        "PUT",
+        "/__test__/config",
+        {"rotate_refresh_tokens": True, "blacklist_after_rotation": True},
+    )
     refresh = login(api)["refresh"]
     api.post(REFRESH, {"refresh": refresh})
     api.post(REFRESH, {"refresh": refresh})
     api.post(VERIFY, {"token": refresh})
-    hook(api, "PUT", "/__test__/config", {"rotate_refresh_tokens": False, "blacklist_after_rotation": False})
+    hook(
+        api,
+        "PUT",
+        "/__test__/config",
+        {"rotate_refresh_tokens": False, "blacklist_after_rotation": False},
+    )
     api.post(REFRESH, {"refresh": login(api)["refresh"]})
 
 
 def hooks_bad_config(api: Api) -> None:
     # The messages are each server's own; the status is the interface.
     for body in (b'{"access_ttl_ms": "soon"}', b'{"nope": 1}', b"[1]", b"{"):
-        status = api.request("PUT", "/__test__/config", body=body, headers=JSON, record=False).status
+        status = api.request(
+            "PUT", "/__test__/config", body=body, headers=JSON, record=False
+        ).status
         api.note(f"PUT /__test__/config {body!r}: {status}")
 
 
@@ -417,6 +564,7 @@ HOOK_CASES = (
 
 
 # Expiry: access tokens live 2 s, refresh tokens 3 s ----------------------------------------------
+
 
 def expiry_login_and_wait(api: Api) -> None:
     """One login whose tokens the next cases use once they have expired. Tokens carry whole
@@ -434,16 +582,27 @@ EXPIRY_CASES = (
     Case("expiry/me", expired(lambda api, t: api.get(ME, bearer=t["access"]))),
     Case("expiry/refresh", expired(lambda api, t: api.post(REFRESH, {"refresh": t["refresh"]}))),
     Case("expiry/verify-access", expired(lambda api, t: api.post(VERIFY, {"token": t["access"]}))),
-    Case("expiry/verify-refresh", expired(lambda api, t: api.post(VERIFY, {"token": t["refresh"]}))),
-    Case("expiry/blacklist", expired(lambda api, t: api.post(BLACKLIST, {"refresh": t["refresh"]}))),
-    Case("expiry/register-with-expired-bearer", expired(lambda api, t: api.post(
-        USERS, {"username": "henry", "password": "henry-password"}, bearer=t["access"]))),
+    Case(
+        "expiry/verify-refresh", expired(lambda api, t: api.post(VERIFY, {"token": t["refresh"]}))
+    ),
+    Case(
+        "expiry/blacklist", expired(lambda api, t: api.post(BLACKLIST, {"refresh": t["refresh"]}))
+    ),
+    Case(
+        "expiry/register-with-expired-bearer",
+        expired(
+            lambda api, t: api.post(
+                USERS, {"username": "henry", "password": "henry-password"}, bearer=t["access"]
+            )
+        ),
+    ),
     # The first second of a token's life is always inside its lifetime.
     Case("expiry/fresh-token-works", me_ok),
 )
 
 
 # Rotation with blacklist-after-rotation -------------------------------------------------------
+
 
 def rotate_then_reuse(api: Api) -> None:
     """WIRE.md's rotation rows: a new pair, the old refresh token refused everywhere."""
@@ -464,12 +623,16 @@ def concurrent_refreshes(api: Api) -> None:
     win; the reference server lets exactly one win (its own tests hold it to that)."""
     refresh = login(api)["refresh"]
     with ThreadPoolExecutor(3) as pool:
-        answers = list(pool.map(lambda _: api.post(REFRESH, {"refresh": refresh}, record=False), range(3)))
+        answers = list(
+            pool.map(lambda _: api.post(REFRESH, {"refresh": refresh}, record=False), range(3))
+        )
     wins = sum(answer.status == 200 for answer in answers)
     others_blacklisted = all(
-        answer.status == 401 and answer.json() == BLACKLISTED for answer in answers if answer.status != 200
+        answer.status == 401 and answer.json() == BLACKLISTED
+        for answer in answers
+        if answer.status != 200
     )
-    api.note(f"at least one wins: {wins >= 1}; every other one is refused as blacklisted: {others_blacklisted}")
+    api.note(f"at least one wins: {wins >= 1}; the others are refused: {others_blacklisted}")
     api.remarks.append(f"{wins} of 3 won")
 
 
@@ -488,29 +651,32 @@ def rotation_keeps_old_token(api: Api) -> None:
     api.post(VERIFY, {"token": old})
 
 
-ROTATION_ONLY_CASES = (
-    Case("rotation-only/old-token-still-works", rotation_keeps_old_token),
-)
+ROTATION_ONLY_CASES = (Case("rotation-only/old-token-still-works", rotation_keeps_old_token),)
 
 
 # CORS_ALLOWED_ORIGINS = * ------------------------------------------------------------------------
 
 ANY_ORIGIN_CASES = (
-    Case("cors-any/preflight", preflight(ME, "http://anything.example:3000", "GET", "authorization")),
+    Case(
+        "cors-any/preflight", preflight(ME, "http://anything.example:3000", "GET", "authorization")
+    ),
     Case("cors-any/actual-requests", actual_request("http://anything.example:3000")),
 )
 
 
-# WIRE.md's variant: email login (custom user model), AUTH_HEADER_TYPES JWT, USER_ID_CLAIM sub ------
+# WIRE.md's variant: email login (custom user model), AUTH_HEADER_TYPES JWT, USER_ID_CLAIM sub
+
 
 def variant_login(api: Api) -> dict[str, str]:
     return login(api, DEMO_BY_EMAIL)
 
 
-def variant_me(header_type: str, token: Callable[[Api], str] = lambda api: variant_login(api)["access"]
-               ) -> Callable[[Api], Any]:
+def variant_me(
+    header_type: str, token: Callable[[Api], str] = lambda api: variant_login(api)["access"]
+) -> Callable[[Api], Any]:
     def run(api: Api) -> None:
         api.get(ME, headers={"Authorization": f"{header_type} {token(api)}"})
+
     return run
 
 
@@ -527,8 +693,10 @@ def variant_refresh(api: Api) -> None:
 VARIANT_CASES = (
     Case("variant/create", lambda api: api.post(CREATE, DEMO_BY_EMAIL)),
     Case("variant/create-with-username", lambda api: api.post(CREATE, DEMO)),
-    Case("variant/create-wrong-password", lambda api: api.post(
-        CREATE, {"email": "demo@example.com", "password": "nope"})),
+    Case(
+        "variant/create-wrong-password",
+        lambda api: api.post(CREATE, {"email": "demo@example.com", "password": "nope"}),
+    ),
     Case("variant/create-fields-missing", lambda api: api.post(CREATE, {})),
     Case("variant/me-jwt", variant_me("JWT")),
     Case("variant/me-bearer", variant_me("Bearer")),
@@ -537,25 +705,52 @@ VARIANT_CASES = (
     Case("variant/me-anonymous", lambda api: api.get(ME)),
     Case("variant/refresh", variant_refresh),
     Case("variant/register-then-login", variant_register_then_login),
-    Case("variant/register-taken", lambda api: api.post(
-        USERS, {"email": "demo@example.com", "password": "x-password", "display_name": "X"})),
+    Case(
+        "variant/register-taken",
+        lambda api: api.post(
+            USERS, {"email": "demo@example.com", "password": "x-password", "display_name": "X"}
+        ),
+    ),
     Case("variant/register-fields-missing", lambda api: api.post(USERS, {})),
-    Case("variant/register-with-username", lambda api: api.post(
-        USERS, {"username": "jack", "password": "jack-password"})),
-    Case("variant/register-bad-bearer", lambda api: api.post(
-        USERS, {"email": "kim@example.com", "password": "kim-password", "display_name": "Kim"},
-        headers={"Authorization": f"JWT {GARBAGE}"})),
+    Case(
+        "variant/register-with-username",
+        lambda api: api.post(USERS, {"username": "jack", "password": "jack-password"}),
+    ),
+    Case(
+        "variant/register-bad-bearer",
+        lambda api: api.post(
+            USERS,
+            {"email": "kim@example.com", "password": "kim-password", "display_name": "Kim"},
+            headers={"Authorization": f"JWT {GARBAGE}"},
+        ),
+    ),
     Case("variant/preflight", preflight(ME, ORIGIN, "GET", "authorization")),
 )
 
 
 PROFILES = (
-    Profile("default", ("--cors-origin", ORIGIN),
-            CREATE_CASES + TOKEN_CASES + ME_CASES + USER_CASES + CORS_CASES + OTHER_CASES + HOOK_CASES),
+    Profile(
+        "default",
+        ("--cors-origin", ORIGIN),
+        CREATE_CASES + TOKEN_CASES + ME_CASES + USER_CASES + CORS_CASES + OTHER_CASES + HOOK_CASES,
+    ),
     Profile("expiry", ("--access-ttl", "2s", "--refresh-ttl", "3s"), EXPIRY_CASES),
     Profile("rotation", ("--rotate-refresh-tokens", "--blacklist-after-rotation"), ROTATION_CASES),
     Profile("rotation-only", ("--rotate-refresh-tokens",), ROTATION_ONLY_CASES),
     Profile("cors-any", ("--cors-origin", "*"), ANY_ORIGIN_CASES),
-    Profile("variant", ("--login-field", "email", "--auth-header-type", "JWT", "--user-id-claim", "sub",
-                        "--cors-origin", ORIGIN), VARIANT_CASES, needs_flag="--login-field"),
+    Profile(
+        "variant",
+        (
+            "--login-field",
+            "email",
+            "--auth-header-type",
+            "JWT",
+            "--user-id-claim",
+            "sub",
+            "--cors-origin",
+            ORIGIN,
+        ),
+        VARIANT_CASES,
+        needs_flag="--login-field",
+    ),
 )

@@ -128,7 +128,9 @@ def observe(response: Response) -> Observed:
         (name, response.headers[name]) for name in COMPARED_HEADERS if name in response.headers
     )
     return Observed(
-        response.status, headers, normalise_body(response.headers.get("content-type", ""), response.raw)
+        response.status,
+        headers,
+        normalise_body(response.headers.get("content-type", ""), response.raw),
     )
 
 

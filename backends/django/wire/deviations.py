@@ -16,7 +16,9 @@ def read_deviations(path: Path) -> dict[str, str]:
             continue
         case, cells = match[1], [cell.strip() for cell in match[2].split("|")]
         if len(cells) != 3 or not all(cells):
-            raise ValueError(f"{path}:{number}: a deviation row needs Django, reference server and why")
+            raise ValueError(
+                f"{path}:{number}: a deviation row needs Django, reference server and why"
+            )
         if case in deviations:
             raise ValueError(f"{path}:{number}: {case} is listed twice")
         deviations[case] = cells[-1]

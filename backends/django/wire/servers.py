@@ -39,8 +39,14 @@ def clean_environment() -> dict[str, str]:
 def start(name: str, argv: Sequence[str], cwd: Path | None = None) -> Server:
     """Starts `argv` and waits for its `listening on http://HOST:PORT/` line."""
     process = subprocess.Popen(
-        argv, cwd=cwd, env=clean_environment(), text=True, errors="replace",
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        argv,
+        cwd=cwd,
+        env=clean_environment(),
+        text=True,
+        errors="replace",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     server = Server(name, process)
     ready = threading.Event()
@@ -97,7 +103,10 @@ def running_pair(
 def reference_supports(reference_bin: Path, flag: str) -> bool:
     """Whether the reference server has `flag` (some arrive on another branch)."""
     help_text = subprocess.run(
-        [str(reference_bin), "--help"], capture_output=True, text=True, check=True,
+        [str(reference_bin), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
         env=clean_environment(),
     ).stdout
     return flag in help_text
