@@ -1,24 +1,26 @@
-//! The demo app: routes and the frame around the pages.
+//! The demo app: the auth layer provided once, the routes, and the frame around the pages.
 
-use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes, A};
+use leptos_jwt_session::{provide_auth, AuthConfig, AuthStore, DjoserUser, RequireAuth};
+use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
-use crate::api::ApiBase;
-use crate::auth::{AuthStore, SessionEnd};
+use crate::activity::ActivityLog;
 use crate::components::ConnectivityBanner;
-use crate::context::{provide_auth, AuthConfig};
 use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, RegisterPage};
-use crate::routes::{login_with_next, replacing, LOGIN};
+
+/// The storage namespace of the demo's session (key `interceptor-app.session.v1`, as earlier
+/// versions kept it, so their sessions still read).
+pub const NAMESPACE: &str = "interceptor-app";
 
 /// The whole app. Reads the API base from `index.html`, restores the session, mounts the routes.
 #[component]
 pub fn App() -> impl IntoView {
-    match ApiBase::from_document() {
-        Ok(base) => {
-            let (auth, _client) = provide_auth(AuthConfig::new(base));
-            view! { <AppRoutes auth/> }.into_any()
+    match AuthConfig::from_document() {
+        Ok(config) => {
+            let auth = provide_auth::<DjoserUser>(config.namespace(NAMESPACE));
+            ActivityLog::provide();
+            view! { <AppRoutes auth=auth.store/> }.into_any()
         }
         Err(error) => view! {
             <main class="page">
@@ -50,43 +52,13 @@ fn AppRoutes(auth: AuthStore) -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/register") view=RegisterPage/>
-                    <Route
-                        path=path!("/")
-                        view=move || view! { <RequireAuth auth><HomePage/></RequireAuth> }
-                    />
+                    <Route path=path!("/") view=|| view! { <RequireAuth><HomePage/></RequireAuth> }/>
                     <Route
                         path=path!("/profile")
-                        view=move || view! { <RequireAuth auth><ProfilePage/></RequireAuth> }
+                        view=|| view! { <RequireAuth><ProfilePage/></RequireAuth> }
                     />
                 </Routes>
             </main>
         </Router>
     }
-}
-
-/// A page for a logged-in user only: anyone else, and anyone whose session ends while here, is
-/// sent to the login page. Unlike leptos_router's `ProtectedRoute`, the redirect replaces the
-/// history entry, so Back from the login page does not bounce off this page again.
-#[component]
-fn RequireAuth(auth: AuthStore, children: ChildrenFn) -> impl IntoView {
-    move || {
-        if auth.is_authenticated() {
-            Either::Left(children())
-        } else {
-            Either::Right(view! { <Redirect path=login_redirect(auth) options=replacing()/> })
-        }
-    }
-}
-
-/// Where a logged-out visitor of a protected page goes: back here after logging in, unless they
-/// just logged out themselves.
-fn login_redirect(auth: AuthStore) -> String {
-    if auth.ended_untracked() == Some(SessionEnd::LoggedOut) {
-        return LOGIN.to_owned();
-    }
-    let here = web_sys::window()
-        .map(|window| window.location())
-        .and_then(|location| Some(location.pathname().ok()? + &location.search().ok()?))
-        .unwrap_or_default();
-    login_with_next(&here)
 }

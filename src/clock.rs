@@ -1,5 +1,8 @@
-//! The local wall clock, in milliseconds since the epoch.
+//! Time as the pages show it.
 
+use leptos::prelude::*;
+
+/// The local wall clock, in milliseconds since the epoch.
 #[cfg(target_arch = "wasm32")]
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
@@ -19,12 +22,14 @@ pub fn whole_seconds(ms: f64) -> u64 {
 
 /// The wall clock as a signal that moves every second, for countdowns; it stops with the
 /// component (or owner) that asked for it.
-pub fn ticking_now_ms() -> leptos::prelude::ReadSignal<f64> {
-    use leptos::prelude::*;
+pub fn ticking_now_ms() -> ReadSignal<f64> {
     let now = RwSignal::new(now_ms());
-    if let Ok(ticker) =
-        set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1))
-    {
+    if let Ok(ticker) = set_interval_with_handle(
+        move || {
+            now.try_set(now_ms());
+        },
+        std::time::Duration::from_secs(1),
+    ) {
         on_cleanup(move || ticker.clear());
     }
     now.read_only()

@@ -1,9 +1,11 @@
 //! The mounted app in a real browser: forms, routes and redirects, against the reference server.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "../crates/leptos-jwt-session/tests/support/mod.rs"]
 mod support;
 
-use interceptor_app::App;
+use interceptor_app::{App, NAMESPACE};
+use leptos_jwt_session::{Credentials, Registration, StorageKind};
 use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -131,17 +133,42 @@ async fn log_in_through_the_form(mounted: &Mounted, password: &str) {
     button(mounted, "Log in").expect("Log in button").click();
 }
 
-/// Stores a session for the demo user the way the app would have, and returns its tokens.
-async fn stored_demo_session() -> Harness {
-    let h = harness_with(API, interceptor_app::auth::StorageKind::Local);
+/// Everything back to the start, the app's own stored session included.
+async fn reset_app() {
+    reset().await;
+    let window = web_sys::window().expect("window");
+    leptos_jwt_session::testing::forget_stored_session(&window, NAMESPACE).await;
+}
+
+/// The auth layer as the app sets it up, in this window, for a test to act through.
+fn app_layer() -> Harness {
+    harness_with(config().storage(StorageKind::Local).namespace(NAMESPACE))
+}
+
+/// Stores a session for the demo user the way the app would have.
+async fn store_demo_session() {
+    let h = app_layer();
     log_in_demo(&h).await;
-    sleep(50).await;
-    h
+    h.owner.cleanup();
+}
+
+/// The app's stored state, parsed.
+fn app_stored_state() -> serde_json::Value {
+    let text = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|storage| {
+            storage
+                .get_item(&format!("{NAMESPACE}.session.v1"))
+                .ok()
+                .flatten()
+        })
+        .expect("a stored state");
+    serde_json::from_str(&text).expect("JSON")
 }
 
 #[wasm_bindgen_test]
 async fn logging_in_shows_the_user_on_home() {
-    reset().await;
+    reset_app().await;
     let app = mount_at("/login");
     log_in_through_the_form(&app, DEMO_PASSWORD).await;
     assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
@@ -159,7 +186,7 @@ async fn logging_in_shows_the_user_on_home() {
 
 #[wasm_bindgen_test]
 async fn a_wrong_password_shows_the_servers_message_and_stays() {
-    reset().await;
+    reset_app().await;
     let app = mount_at("/login");
     log_in_through_the_form(&app, "not-the-password").await;
     let detail = "No active account found with the given credentials";
@@ -169,7 +196,7 @@ async fn a_wrong_password_shows_the_servers_message_and_stays() {
 
 #[wasm_bindgen_test]
 async fn a_protected_page_sends_a_visitor_to_login_and_back() {
-    reset().await;
+    reset_app().await;
     let app = mount_at("/profile?tab=email");
     assert!(eventually(2_000, || location().starts_with("/login")).await);
     assert_eq!(location(), "/login?next=/profile%3Ftab%3Demail");
@@ -184,7 +211,7 @@ async fn a_protected_page_sends_a_visitor_to_login_and_back() {
 
 #[wasm_bindgen_test]
 async fn back_from_the_login_redirect_skips_the_protected_page() {
-    reset().await;
+    reset_app().await;
     let history = web_sys::window()
         .expect("window")
         .history()
@@ -207,13 +234,13 @@ async fn back_from_the_login_redirect_skips_the_protected_page() {
 
 #[wasm_bindgen_test]
 async fn a_refused_refresh_sends_the_user_to_login_with_next() {
-    reset().await;
-    let h = stored_demo_session().await;
-    let refresh = h.store.refresh_token_untracked().expect("refresh");
+    reset_app().await;
+    let h = app_layer();
+    log_in_demo(&h).await;
+    let refresh = refresh_token(&h.store);
     blacklist_behind_the_clients_back(&h.client, &refresh).await;
-    spoil_access_token(&h.store);
-    sleep(50).await;
-    drop(h);
+    spoil_access_token(&h.store).await;
+    h.owner.cleanup();
 
     let app = mount_at("/profile");
     arrives_at(3_000, "/login?next=/profile").await;
@@ -223,24 +250,33 @@ async fn a_refused_refresh_sends_the_user_to_login_with_next() {
         .await
     );
     // What storage keeps is a logged-out state, so no tab can bring the session back.
-    let stored = web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|storage| {
-            storage
-                .get_item(interceptor_app::auth::STORAGE_KEY)
-                .ok()
-                .flatten()
-        })
-        .expect("a stored state");
-    let stored = interceptor_app::auth::StoredState::decode(&stored).expect("state");
-    assert_eq!(stored.session, None);
+    assert_eq!(app_stored_state()["session"], serde_json::Value::Null);
+}
+
+/// Failed before: a refresh token that had run out read as "nothing stored", and the login
+/// page said nothing about why the user was there.
+#[wasm_bindgen_test]
+async fn a_session_that_ran_out_while_away_says_so_and_keeps_next() {
+    reset_app().await;
+    set_config(r#"{"refresh_ttl_ms":2000}"#).await;
+    store_demo_session().await;
+    sleep(2_100).await;
+    let app = mount_at("/profile");
+    arrives_at(3_000, "/login?next=/profile").await;
+    assert!(
+        eventually(1_000, || text(&app, "[role=alert]")
+            .contains("session has expired"))
+        .await,
+        "{:?}",
+        text(&app, "[role=alert]")
+    );
 }
 
 #[wasm_bindgen_test]
 async fn the_banner_counts_down_to_the_next_try_and_the_session_stays() {
-    reset().await;
+    reset_app().await;
     set_config(r#"{"access_ttl_ms":3000}"#).await;
-    drop(stored_demo_session().await);
+    store_demo_session().await;
     set_fault(r#"{"path":"v1/auth/jwt/refresh/","status":429,"retry_after":5}"#).await;
     let app = mount_at("/");
     let announced = || text(&app, ".banner [role=status]");
@@ -272,19 +308,14 @@ async fn the_banner_counts_down_to_the_next_try_and_the_session_stays() {
 
 #[wasm_bindgen_test]
 async fn the_password_changes_on_the_profile_page() {
-    reset().await;
+    reset_app().await;
     let username = unique_name("changer");
-    let h = harness_with(API, interceptor_app::auth::StorageKind::Local);
+    let h = app_layer();
     h.client
-        .register(&interceptor_app::api::Registration {
-            username: username.clone(),
-            email: String::new(),
-            password: "first-password-1".into(),
-        })
+        .register(&Registration::new(username.clone(), "first-password-1").with_field("email", ""))
         .await
         .expect("register");
-    sleep(50).await;
-    drop(h);
+    h.owner.cleanup();
 
     let app = mount_at("/profile");
     assert!(eventually(3_000, || find(&app, "#current_password").is_some()).await);
@@ -317,13 +348,13 @@ async fn the_password_changes_on_the_profile_page() {
     let other = harness();
     other
         .client
-        .log_in(&username, "second-password-2")
+        .log_in(&Credentials::new(username.clone(), "second-password-2"))
         .await
         .expect("the new password works");
     assert!(
         other
             .client
-            .log_in(&username, "first-password-1")
+            .log_in(&Credentials::new(username.clone(), "first-password-1"))
             .await
             .is_err(),
         "the old one does not"
@@ -332,8 +363,8 @@ async fn the_password_changes_on_the_profile_page() {
 
 #[wasm_bindgen_test]
 async fn a_busy_button_keeps_the_focus_and_ignores_a_second_press() {
-    reset().await;
-    drop(stored_demo_session().await);
+    reset_app().await;
+    store_demo_session().await;
     set_fault(r#"{"path":"v1/auth/users/set_password/","delay_ms":1000}"#).await;
     let app = mount_at("/profile");
     assert!(eventually(3_000, || find(&app, "#current_password").is_some()).await);
@@ -365,16 +396,16 @@ async fn a_busy_button_keeps_the_focus_and_ignores_a_second_press() {
 
 #[wasm_bindgen_test]
 async fn the_login_page_sends_a_logged_in_user_home() {
-    reset().await;
-    drop(stored_demo_session().await);
+    reset_app().await;
+    store_demo_session().await;
     let _app = mount_at("/login");
     arrives_at(2_000, "/").await;
 }
 
 #[wasm_bindgen_test]
 async fn ten_concurrent_requests_all_succeed() {
-    reset().await;
-    drop(stored_demo_session().await);
+    reset_app().await;
+    store_demo_session().await;
     let app = mount_at("/");
     assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
     button(&app, "Fire 10 requests")
@@ -389,8 +420,8 @@ async fn ten_concurrent_requests_all_succeed() {
 
 #[wasm_bindgen_test]
 async fn the_log_out_button_ends_the_session_everywhere() {
-    reset().await;
-    drop(stored_demo_session().await);
+    reset_app().await;
+    store_demo_session().await;
     let app = mount_at("/");
     assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
     button(&app, "Log out").expect("Log out button").click();
@@ -412,14 +443,14 @@ async fn the_log_out_button_ends_the_session_everywhere() {
 
 #[wasm_bindgen_test]
 async fn an_unknown_path_shows_not_found() {
-    reset().await;
+    reset_app().await;
     let app = mount_at("/no/such/page");
     assert!(eventually(2_000, || text(&app, "h1") == "Page not found").await);
 }
 
 #[wasm_bindgen_test]
 async fn registration_shows_field_errors_then_logs_the_new_user_in() {
-    reset().await;
+    reset_app().await;
     let app = mount_at("/register");
     assert!(eventually(2_000, || find(&app, "#username").is_some()).await);
     button(&app, "Create account").expect("button").click();
@@ -463,8 +494,8 @@ async fn registration_shows_field_errors_then_logs_the_new_user_in() {
 
 #[wasm_bindgen_test]
 async fn the_activity_panel_and_session_card_show_the_interceptor_at_work() {
-    reset().await;
-    drop(stored_demo_session().await);
+    reset_app().await;
+    store_demo_session().await;
     let app = mount_at("/");
     assert!(eventually(3_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
     let access_left = text(&app, "[data-test=access-left]");

@@ -1,12 +1,11 @@
 use leptos::prelude::*;
 
-use crate::api::{ActivityEntry, ActivityKind};
-use crate::context::use_client;
+use crate::activity::{use_activity, ActivityEntry, ActivityKind};
 
 /// Every API call as it happens, with the interceptor's own steps between them.
 #[component]
 pub fn ActivityPanel() -> impl IntoView {
-    let activity = use_client().activity();
+    let activity = use_activity();
     view! {
         <section class="card activity" aria-labelledby="activity-title">
             <div class="card-head">

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
-use crate::api::Connectivity;
+use leptos_jwt_session::{use_keeper, Connectivity};
+
 use crate::clock::{ticking_now_ms, whole_seconds};
-use crate::context::use_keeper;
 
 /// A banner while refreshes cannot get through; the session is kept meanwhile.
 ///
@@ -15,7 +15,6 @@ pub fn ConnectivityBanner() -> impl IntoView {
     // Said once per failed try, with the wait as it was then. A memo: a retry moved to "now" by
     // the page coming back must not re-announce the same words.
     let announced = Memo::new(move |_| match keeper.connectivity() {
-        Connectivity::Online => None,
         Connectivity::Reconnecting {
             retry_at, reason, ..
         } => {
@@ -24,15 +23,16 @@ pub fn ConnectivityBanner() -> impl IntoView {
                 "Reconnecting… {reason} Your session is kept; next try in about {wait} s."
             ))
         }
+        _ => None,
     });
     let shown = move || match keeper.connectivity() {
-        Connectivity::Online => None,
         Connectivity::Reconnecting {
             retry_at, reason, ..
         } => Some(match whole_seconds(retry_at - now.get()) {
             0 => format!("Reconnecting… {reason} Your session is kept. Trying now…"),
             wait => format!("Reconnecting… {reason} Your session is kept. Next try in {wait} s."),
         }),
+        _ => None,
     };
     view! {
         <div class="banner" class:empty=move || announced.with(Option::is_none)>

@@ -2,7 +2,7 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::api::ApiError;
+use leptos_jwt_session::ApiError;
 
 /// The server's messages for the field `name`, from a form's last error (a 400 field map).
 pub fn field_message<E>(error: E, name: &'static str) -> Signal<Option<String>>

@@ -1,20 +1,20 @@
 use leptos::prelude::*;
 
-use crate::api::Connectivity;
+use leptos_jwt_session::{use_auth, use_client, use_keeper, ApiClient, AuthStore, Connectivity};
+
 use crate::clock::{ticking_now_ms, whole_seconds};
 use crate::components::{busy, press};
-use crate::context::{use_auth, use_client, use_keeper};
 
 /// The session as the client sees it: how long the tokens have left and when the next
 /// proactive refresh is due, counting down once a second.
 #[component]
 pub fn SessionCard() -> impl IntoView {
-    let auth = use_auth();
-    let client = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     let keeper = use_keeper();
     let now = ticking_now_ms();
     let remaining = move |at: Option<f64>| at.map(|at| seconds_left(at - now.get()));
-    let refresh = Action::new_local(move |_: &()| async move { client.refresh().await });
+    let refresh = Action::new_local(move |_: &()| client.refresh());
 
     view! {
         <section class="card" aria-labelledby="session-title">
@@ -33,8 +33,8 @@ pub fn SessionCard() -> impl IntoView {
                 <dt>"Connection"</dt>
                 <dd data-test="connectivity">
                     {move || match keeper.connectivity() {
-                        Connectivity::Online => "online".to_owned(),
                         Connectivity::Reconnecting { attempt, .. } => format!("reconnecting (attempt {attempt})"),
+                        _ => "online".to_owned(),
                     }}
                 </dd>
             </dl>

@@ -1,8 +1,9 @@
 use futures::future::join_all;
 use leptos::prelude::*;
+use leptos_jwt_session::{use_auth, use_client, ApiClient, AuthStore};
 
+use crate::activity::use_activity;
 use crate::components::{busy, press, ActivityPanel, Alert, SessionCard};
-use crate::context::{use_auth, use_client};
 
 /// How many requests "Fire 10 requests" sends at once.
 const BURST: usize = 10;
@@ -10,11 +11,12 @@ const BURST: usize = 10;
 /// `/`: the current user from `users/me/`, a burst of concurrent requests, and logging out.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let auth = use_auth();
-    let client = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
+    let activity = use_activity();
     // An action: "Try again" dispatches it anew, and the page shows the stored user meanwhile
     // instead of waiting in a Suspense for users/me/.
-    let me = Action::new_local(move |_: &()| async move { client.me().await });
+    let me = Action::new_local(move |_: &()| client.me());
     me.dispatch_local(());
     let load_error = Signal::derive(move || {
         me.value()
@@ -24,18 +26,17 @@ pub fn HomePage() -> impl IntoView {
     });
 
     let burst = Action::new_local(move |_: &()| async move {
-        let activity = client.activity();
         activity.step(format!(
             "Fire {BURST} requests: sending {BURST} × users/me/ at once"
         ));
-        let results = join_all((0..BURST).map(|_| async move { client.me().await })).await;
+        let results = join_all((0..BURST).map(|_| client.me())).await;
         let succeeded = results.iter().filter(|result| result.is_ok()).count();
         activity.step(format!(
             "Fire {BURST} requests: {succeeded} of {BURST} succeeded"
         ));
         succeeded
     });
-    let log_out = Action::new_local(move |_: &()| async move { client.log_out().await });
+    let log_out = Action::new_local(move |_: &()| client.log_out());
 
     view! {
         <div class="grid">

@@ -1,33 +1,27 @@
 use leptos::prelude::*;
+use leptos_jwt_session::{
+    replacing, use_auth, use_client, use_next_path, ApiClient, AuthStore, Credentials, SessionEnd,
+};
 use leptos_router::components::{Redirect, A};
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_navigate;
 
-use crate::auth::SessionEnd;
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
-use crate::context::{use_auth, use_client};
-use crate::routes::{replacing, safe_next};
 
 /// `/login`: username and password; on success, back to `next` (a path on this site) or home.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
-    let client = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     // Checked once: after a successful login this page navigates itself, to `next`.
     if auth.is_authenticated_untracked() {
         return view! { <Redirect path="/" options=replacing()/> }.into_any();
     }
     let navigate = use_navigate();
-    let next = use_query_map()
-        .with_untracked(|query| query.get("next"))
-        .and_then(|next| safe_next(&next).map(str::to_owned))
-        .unwrap_or_else(|| "/".to_owned());
+    let next = use_next_path();
 
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let log_in = Action::new_local(move |(username, password): &(String, String)| {
-        let (username, password) = (username.clone(), password.clone());
-        async move { client.log_in(&username, &password).await }
-    });
+    let log_in = Action::new_local(move |credentials: &Credentials| client.log_in(credentials));
     Effect::new(move |_| {
         if let Some(Ok(())) = log_in.value().get() {
             navigate(&next, replacing());
@@ -51,7 +45,7 @@ pub fn LoginPage() -> impl IntoView {
             <form
                 node_ref=form
                 novalidate
-                on:submit=submit_with(log_in, move || (username.get_untracked(), password.get_untracked()))
+                on:submit=submit_with(log_in, move || Credentials::new(username.get_untracked(), password.get_untracked()))
             >
                 <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="current-password" error=field_error("password") required=true/>

@@ -1,33 +1,32 @@
 use leptos::prelude::*;
+use leptos_jwt_session::{use_auth, use_client, ApiClient, AuthStore};
 
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
-use crate::context::{use_auth, use_client};
 
 /// `/profile`: the account as the server has it, changing the email address and the password.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let auth = use_auth();
-    let client = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     let email = RwSignal::new(auth.user().map(|u| u.email).unwrap_or_default());
     // An action, as on the home page.
     let me = Action::new_local(move |_: &()| {
         let typed = email.get_untracked();
         async move {
             let user = client.me().await;
-            // Never overwrite what the user has started typing meanwhile.
+            // Never overwrite what the user has started typing meanwhile; and the page may be
+            // gone by now, with its signal.
             if let Ok(user) = &user {
-                if email.get_untracked() == typed {
-                    email.set(user.email.clone());
+                if email.try_get_untracked() == Some(typed) {
+                    email.try_set(user.email.clone());
                 }
             }
             user
         }
     });
     me.dispatch_local(());
-    let save = Action::new_local(move |email: &String| {
-        let email = email.clone();
-        async move { client.update_email(&email).await }
-    });
+    let save =
+        Action::new_local(move |email: &String| client.update_me([("email", email.clone())]));
 
     let error = move || {
         save.value()
@@ -68,13 +67,12 @@ pub fn ProfilePage() -> impl IntoView {
 /// Changing the password (djoser `POST users/set_password/`).
 #[component]
 fn PasswordForm() -> impl IntoView {
-    let auth = use_auth();
-    let client = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let change = Action::new_local(move |(current, new): &(String, String)| {
-        let (current, new) = (current.clone(), new.clone());
-        async move { client.set_password(&current, &new).await }
+        client.set_password(current, new)
     });
     // A password that has done its job does not stay on screen.
     Effect::new(move |_| {

@@ -1,17 +1,15 @@
 use leptos::prelude::*;
+use leptos_jwt_session::{replacing, use_auth, use_client, ApiClient, AuthStore, Registration};
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
 
-use crate::api::Registration;
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
-use crate::context::{use_auth, use_client};
-use crate::routes::replacing;
 
 /// `/register`: djoser `POST users/`; field errors next to their fields; then logged in, home.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let auth = use_auth();
-    let client = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     if auth.is_authenticated_untracked() {
         return view! { <Redirect path="/" options=replacing()/> }.into_any();
     }
@@ -19,10 +17,8 @@ pub fn RegisterPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let register = Action::new_local(move |registration: &Registration| {
-        let registration = registration.clone();
-        async move { client.register(&registration).await }
-    });
+    let register =
+        Action::new_local(move |registration: &Registration| client.register(registration));
     Effect::new(move |_| {
         if let Some(Ok(())) = register.value().get() {
             navigate("/", replacing());
@@ -42,10 +38,9 @@ pub fn RegisterPage() -> impl IntoView {
             <form
                 node_ref=form
                 novalidate
-                on:submit=submit_with(register, move || Registration {
-                    username: username.get_untracked(),
-                    email: email.get_untracked(),
-                    password: password.get_untracked(),
+                on:submit=submit_with(register, move || {
+                    Registration::new(username.get_untracked(), password.get_untracked())
+                        .with_field("email", email.get_untracked())
                 })
             >
                 <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>

@@ -1,18 +1,19 @@
 //! The floor's two routes plus what an app needs of the auth layer: the store, the client and the
 //! keeper in context, a login form, the current user from users/me/ and a logout button.
 
-use interceptor_app::api::ApiBase;
-use interceptor_app::{provide_auth, use_auth, use_client, AuthConfig};
 use leptos::prelude::*;
+use leptos_jwt_session::{
+    provide_auth, use_auth, use_client, ApiClient, AuthConfig, AuthStore, Credentials, DjoserUser,
+};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 fn main() {
     mount_to_body(|| {
-        let Ok(base) = ApiBase::from_document() else {
+        let Ok(config) = AuthConfig::from_document() else {
             return view! { <p>"No API base."</p> }.into_any();
         };
-        provide_auth(AuthConfig::new(base));
+        provide_auth::<DjoserUser>(config);
         view! {
             <Router>
                 <nav>
@@ -31,25 +32,25 @@ fn main() {
 
 #[component]
 fn Home() -> impl IntoView {
-    let auth = use_auth();
-    let client = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let log_in = Action::new_local(move |(username, password): &(String, String)| {
-        let (username, password) = (username.clone(), password.clone());
+    let log_in = Action::new_local(move |credentials: &Credentials| {
+        let logged_in = client.log_in(credentials);
         async move {
-            client.log_in(&username, &password).await?;
+            logged_in.await?;
             client.me().await
         }
     });
-    let log_out = Action::new_local(move |_: &()| async move { client.log_out().await });
+    let log_out = Action::new_local(move |_: &()| client.log_out());
     view! {
         <Show
             when=move || auth.is_authenticated()
             fallback=move || view! {
                 <form on:submit=move |event| {
                     event.prevent_default();
-                    log_in.dispatch_local((username.get_untracked(), password.get_untracked()));
+                    log_in.dispatch_local(Credentials::new(username.get_untracked(), password.get_untracked()));
                 }>
                     <input bind:value=username autocomplete="username" />
                     <input type="password" bind:value=password autocomplete="current-password" />

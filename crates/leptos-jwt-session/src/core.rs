@@ -1,0 +1,526 @@
+//! The session in one tab: what the tab knows, how it learns what other tabs did, and how it
+//! writes. Shared as an `Rc` by the store, the client and the keeper, and held by their futures:
+//! unlike signals and stored values it outlives the reactive owner, so work that is under way
+//! when the app unmounts finishes without touching anything disposed. Signals are only ever
+//! written from here, with `try_` accessors that do nothing once they are gone.
+//!
+//! Every write of the stored session happens under the cross-tab lock (see [`crate::lock`]),
+//! after reading the newest state there is: one writer at a time, each building on the last.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use futures::future::{LocalBoxFuture, Shared};
+use gloo_events::EventListener;
+use leptos::prelude::*;
+
+use crate::clock::now_ms;
+use crate::config::{AuthConfig, StorageKind};
+use crate::error::ApiResult;
+use crate::events::{AuthEvent, EventHub};
+use crate::idb::Idb;
+use crate::lock::{with_lock, LockPlace};
+use crate::session::{Session, SessionEnd, StoredState};
+use crate::storage::StorageArea;
+use crate::token::Tokens;
+use crate::user::SessionUser;
+
+/// The refresh under way in this tab, shared by every request that needs it.
+pub(crate) type RefreshFlight = Shared<LocalBoxFuture<'static, ApiResult<String>>>;
+
+/// The reactive face of the state, written only by [`Core::publish`].
+pub(crate) struct Signals<U: SessionUser> {
+    pub tokens: RwSignal<Option<Tokens>>,
+    pub user: RwSignal<Option<U>>,
+    pub ended: RwSignal<Option<SessionEnd>>,
+}
+
+impl<U: SessionUser> Clone for Signals<U> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<U: SessionUser> Copy for Signals<U> {}
+
+impl<U: SessionUser> Signals<U> {
+    pub fn new() -> Self {
+        Self {
+            tokens: RwSignal::new(None),
+            user: RwSignal::new(None),
+            ended: RwSignal::new(None),
+        }
+    }
+}
+
+/// Where the consistent copy of the session lives (see [`crate::idb`]).
+enum Ledger {
+    Unopened,
+    Open(Idb),
+    Missing,
+}
+
+pub(crate) struct Core<U: SessionUser> {
+    pub config: AuthConfig,
+    area: StorageArea,
+    key: String,
+    /// This tab's name in the stamps it writes.
+    writer: String,
+    state: RefCell<StoredState<U>>,
+    signals: Signals<U>,
+    ledger: RefCell<Ledger>,
+    /// Serialises writes where no other tab shares the session (session and memory storage).
+    tab_lock: futures::lock::Mutex<()>,
+    pub flight: RefCell<Option<RefreshFlight>>,
+    pub events: Rc<EventHub>,
+    /// The session this tab is logging out of: until that is written, other tabs' writes of it
+    /// (a refresh that was under way there) must not log this tab back in.
+    ending: RefCell<Option<String>>,
+}
+
+/// A random id for a tab or a login, unique enough to tell them apart.
+pub(crate) fn random_id() -> String {
+    #[cfg(target_arch = "wasm32")]
+    let random = js_sys::Math::random();
+    #[cfg(not(target_arch = "wasm32"))]
+    let random = {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(1);
+        (COUNTER.fetch_add(1, Ordering::Relaxed) as f64 * 0.618_033_988_749).fract()
+    };
+    format!("{:x}", (random * 1e16) as u64)
+}
+
+impl<U: SessionUser> Core<U> {
+    /// The session as this tab's storage left it. Anything unreadable is removed and gives the
+    /// logged-out state, so it cannot fail again on the next load.
+    pub fn restore(config: AuthConfig, signals: Signals<U>, events: Rc<EventHub>) -> Rc<Self> {
+        let area = StorageArea::for_config(&config);
+        let key = config.storage_key();
+        let core = Rc::new(Self {
+            config,
+            area,
+            key,
+            writer: random_id(),
+            state: RefCell::new(StoredState::default()),
+            signals,
+            ledger: RefCell::new(Ledger::Unopened),
+            tab_lock: futures::lock::Mutex::new(()),
+            flight: RefCell::new(None),
+            events,
+            ending: RefCell::new(None),
+        });
+        if let Some(stored) = core.read_mirror() {
+            core.state.replace(stored.settled(now_ms()));
+            core.publish();
+        }
+        core
+    }
+
+    /// What this tab knows of the session.
+    pub fn state(&self) -> StoredState<U> {
+        self.state.borrow().clone()
+    }
+
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.state
+            .borrow()
+            .session
+            .as_ref()
+            .map(|session| session.tokens.clone())
+    }
+
+    pub fn session_id(&self) -> Option<String> {
+        self.state.borrow().session_id().map(str::to_owned)
+    }
+
+    pub fn user(&self) -> Option<U> {
+        self.state
+            .borrow()
+            .session
+            .as_ref()
+            .and_then(|session| session.user.clone())
+    }
+
+    #[cfg(feature = "testing")]
+    pub fn storage_key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn emit(&self, event: impl FnOnce() -> AuthEvent) {
+        self.events.emit(event);
+    }
+
+    /// When the access token of `tokens` should be refreshed, local clock, ms.
+    pub fn refresh_due_at(&self, tokens: &Tokens) -> Option<f64> {
+        tokens.access_refresh_due_at(self.config.refresh_lead_ms)
+    }
+
+    /// Whether `tokens` should be refreshed now.
+    pub fn refresh_due(&self, tokens: &Tokens) -> bool {
+        self.refresh_due_at(tokens)
+            .is_none_or(|due_at| due_at <= now_ms())
+    }
+
+    /// What `localStorage` (or `sessionStorage`) holds, if it reads; an unreadable entry is
+    /// removed.
+    fn read_mirror(&self) -> Option<StoredState<U>> {
+        let text = self.area.load(&self.key)?;
+        StoredState::decode(&text)
+            .inspect_err(|error| {
+                leptos::logging::warn!("discarding the stored session: {error}");
+                self.area.remove(&self.key);
+            })
+            .ok()
+    }
+
+    /// The window whose tabs share this session, when they do.
+    fn shared_window(&self) -> Option<web_sys::Window> {
+        (self.area.kind() == StorageKind::Local && self.area.is_available())
+            .then(|| self.area.window().cloned())
+            .flatten()
+    }
+
+    fn opened_ledger(&self) -> Option<Idb> {
+        match &*self.ledger.borrow() {
+            Ledger::Open(idb) => Some(idb.clone()),
+            _ => None,
+        }
+    }
+
+    async fn ledger(&self) -> Option<Idb> {
+        if let Ledger::Open(idb) = &*self.ledger.borrow() {
+            return Some(idb.clone());
+        }
+        if let Ledger::Missing = &*self.ledger.borrow() {
+            return None;
+        }
+        let opened = match self.shared_window() {
+            Some(window) => Idb::open(&window, &self.config.namespace).await,
+            None => None,
+        };
+        let slot = match &opened {
+            Some(idb) => Ledger::Open(idb.clone()),
+            None => Ledger::Missing,
+        };
+        self.ledger.replace(slot);
+        opened
+    }
+
+    /// The newest state any tab has written, as well as this browser can tell: the consistent
+    /// copy in IndexedDB, or `localStorage` where it is newer or IndexedDB is missing. An entry
+    /// missing from `localStorage` while this tab has no session stays missing (storage was
+    /// cleared): the copy in IndexedDB does not bring a session back. Ties go to IndexedDB,
+    /// which is the order the browser committed.
+    pub async fn read_latest(&self) -> StoredState<U> {
+        let mirror = self.read_mirror();
+        let ledger = match self.opened_ledger() {
+            Some(idb) => idb
+                .get(&self.key)
+                .await
+                .flatten()
+                .and_then(|text| StoredState::decode(&text).ok()),
+            None => None,
+        };
+        let latest = match (mirror, ledger) {
+            (Some(mirror), Some(ledger)) => {
+                if mirror.stamp.generation > ledger.stamp.generation {
+                    mirror
+                } else {
+                    ledger
+                }
+            }
+            (Some(mirror), None) => mirror,
+            (None, Some(ledger)) if self.state.borrow().session.is_some() => ledger,
+            (None, _) => self.state(),
+        };
+        latest.settled(now_ms())
+    }
+
+    /// Runs `work` as the one writer of the session: under the cross-tab lock where tabs share
+    /// it, with the newest state there is (which this tab adopts first). `None` when the lock
+    /// could not be had; `work` has not run then.
+    pub async fn transact<R, F, Fut>(self: &Rc<Self>, work: F) -> Option<R>
+    where
+        R: 'static,
+        F: FnOnce(Rc<Self>, StoredState<U>) -> Fut + 'static,
+        Fut: Future<Output = R> + 'static,
+    {
+        let Some(window) = self.shared_window() else {
+            let _turn = self.tab_lock.lock().await;
+            let latest = self.read_latest().await;
+            self.adopt(latest.clone());
+            return Some(work(self.clone(), latest).await);
+        };
+        let idb = self.ledger().await;
+        let name = self.config.lock_name();
+        let place = LockPlace {
+            window: &window,
+            name: &name,
+            lease_ms: self.config.lease_ms(),
+            idb: idb.as_ref(),
+        };
+        let core = self.clone();
+        with_lock(place, move || async move {
+            let latest = core.read_latest().await;
+            core.adopt(latest.clone());
+            work(core, latest).await
+        })
+        .await
+    }
+
+    /// Stores `next` (the consistent copy first, then `localStorage`, whose `storage` events
+    /// tell the other tabs) and makes it this tab's state. Only inside [`Self::transact`].
+    pub async fn write(&self, next: StoredState<U>) {
+        let text = next.encode();
+        if let Some(idb) = self.opened_ledger() {
+            if !idb.put(&self.key, &text).await {
+                leptos::logging::warn!("could not write the session to IndexedDB");
+            }
+        }
+        // A refusal (quota, privacy mode) leaves the session in this tab's memory only.
+        self.area.save(&self.key, &text);
+        self.set_state(next);
+    }
+
+    /// The state after a write by this tab over `latest`.
+    pub fn next_state(
+        &self,
+        latest: &StoredState<U>,
+        session: Option<Session<U>>,
+        ended: Option<SessionEnd>,
+    ) -> StoredState<U> {
+        latest.next(&self.writer, session, ended)
+    }
+
+    /// Takes `stored` as this tab's state if it differs from what the tab knows.
+    pub fn adopt(&self, stored: StoredState<U>) {
+        if let Some(ending) = self.ending.borrow().as_deref() {
+            if stored.session_id() == Some(ending) {
+                return;
+            }
+        }
+        if *self.state.borrow() != stored {
+            self.set_state(stored);
+        }
+    }
+
+    /// Follows what other tabs wrote (a `storage` event, the tab shown again, a page restored
+    /// from the back/forward cache). Storage emptied behind the app's back ends the session here;
+    /// nothing needs writing, as a missing entry never brings a session back (see
+    /// [`Self::read_latest`]).
+    pub fn sync_from_storage(&self) {
+        if let Some(stored) = self.read_mirror() {
+            self.adopt(stored.settled(now_ms()));
+        } else if self.area.is_available() && self.state.borrow().session.is_some() {
+            let mut ended = self.state();
+            ended.session = None;
+            ended.ended = Some(SessionEnd::LoggedOut);
+            self.set_state(ended);
+        }
+    }
+
+    /// Listens for what other tabs write (`storage` events) and for this page coming back from
+    /// the back/forward cache, when storage may have moved on without it. The listeners stop
+    /// when dropped.
+    pub fn follow_other_tabs(self: &Rc<Self>) -> Vec<EventListener> {
+        let mut listeners = Vec::new();
+        let other_tabs = self.clone();
+        if let Some(listener) = self
+            .area
+            .on_change_elsewhere(self.key.clone(), move || other_tabs.sync_from_storage())
+        {
+            listeners.push(listener);
+        }
+        if let Some(window) = self.shared_window() {
+            let restored = self.clone();
+            listeners.push(EventListener::new(&window, "pageshow", move |_| {
+                restored.sync_from_storage();
+            }));
+        }
+        listeners
+    }
+
+    /// Ends session `id` for every tab: at once in this one, then in storage under the lock
+    /// (unless another login has taken its place by then). Returns the newest refresh token the
+    /// session had, for the server to forget.
+    pub async fn end_session(self: &Rc<Self>, id: &str, reason: SessionEnd) -> Option<String> {
+        let mut ended = self.state();
+        let known = ended
+            .session
+            .as_ref()
+            .filter(|session| session.id == id)
+            .map(|session| session.tokens.refresh.clone());
+        if known.is_some() {
+            ended.session = None;
+            ended.ended = Some(reason);
+            self.set_state(ended);
+        }
+        self.ending.replace(Some(id.to_owned()));
+        let owned_id = id.to_owned();
+        let newest = self
+            .transact(move |core, latest| async move {
+                let session = latest.session.as_ref().filter(|s| s.id == owned_id)?;
+                let refresh = session.tokens.refresh.clone();
+                core.write(core.next_state(&latest, None, Some(reason)))
+                    .await;
+                Some(refresh)
+            })
+            .await;
+        self.ending.replace(None);
+        match newest {
+            // Rotated since this tab last heard, perhaps: the newest is the one to forget.
+            Some(Some(refresh)) => Some(refresh),
+            // Ended already, or another login has taken its place: that login stands.
+            Some(None) => known,
+            // No lock in time: a session must not outlive its logout, so it is written anyway.
+            None => {
+                let latest = self.state();
+                let next = self.next_state(&latest, None, Some(reason));
+                self.write(next).await;
+                known
+            }
+        }
+    }
+
+    fn set_state(&self, next: StoredState<U>) {
+        let previous = self.state.replace(next);
+        let (before, after, reason) = {
+            let state = self.state.borrow();
+            (
+                previous.session_id().map(str::to_owned),
+                state.session_id().map(str::to_owned),
+                state.ended.unwrap_or(SessionEnd::LoggedOut),
+            )
+        };
+        self.publish();
+        match (before, after) {
+            (Some(_), None) => self.emit(|| AuthEvent::SessionEnded { reason }),
+            (before, Some(after)) if before.as_deref() != Some(after.as_str()) => {
+                self.emit(|| AuthEvent::SessionStarted);
+            }
+            _ => {}
+        }
+    }
+
+    /// Shows the state in the signals. Once they are disposed (the app unmounted) this does
+    /// nothing.
+    fn publish(&self) {
+        let (tokens, user, ended) = {
+            let state = self.state.borrow();
+            let session = state.session.as_ref();
+            (
+                session.map(|s| s.tokens.clone()),
+                session.and_then(|s| s.user.clone()),
+                state.ended,
+            )
+        };
+        // The reason first: whatever reacts to the tokens going away can read it.
+        set_if_changed(self.signals.ended, ended);
+        set_if_changed(self.signals.tokens, tokens);
+        set_if_changed(self.signals.user, user);
+    }
+
+    /// Replaces the tokens as if the server had issued these, for tests.
+    #[cfg(feature = "testing")]
+    pub async fn replace_tokens(self: &Rc<Self>, tokens: Tokens) {
+        self.transact(move |core, latest| async move {
+            let Some(mut session) = latest.session.clone() else {
+                return;
+            };
+            session.tokens = tokens;
+            core.write(core.next_state(&latest, Some(session), None))
+                .await;
+        })
+        .await;
+    }
+}
+
+fn set_if_changed<T>(signal: RwSignal<T>, value: T)
+where
+    T: PartialEq + Send + Sync + 'static,
+{
+    if signal.try_with_untracked(|current| *current != value) == Some(true) {
+        signal.try_set(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::ApiBase;
+    use crate::token::tests::jwt;
+    use crate::user::DjoserUser;
+
+    fn token(kind: &str, n: i64) -> String {
+        jwt(&format!(
+            r#"{{"token_type":"{kind}","exp":{},"iat":{n},"jti":"{n}"}}"#,
+            n + 300
+        ))
+    }
+
+    /// A core in memory, with the owner its signals live in.
+    fn core() -> (Owner, Rc<Core<DjoserUser>>) {
+        let config = AuthConfig::new(ApiBase::new("http://localhost/api/").expect("base"))
+            .storage(StorageKind::Memory);
+        let owner = Owner::new();
+        owner.set();
+        let core = Core::restore(config, Signals::new(), Rc::default());
+        (owner, core)
+    }
+
+    fn logged_in(core: &Rc<Core<DjoserUser>>) -> StoredState<DjoserUser> {
+        let session = Session {
+            id: "login".into(),
+            tokens: Tokens::new(token("access", 1), token("refresh", 1), 0.0).expect("tokens"),
+            user: None,
+        };
+        core.next_state(&core.state(), Some(session), None)
+    }
+
+    #[test]
+    fn the_signals_follow_the_state_and_say_why_it_ended() {
+        let (_owner, core) = core();
+        core.adopt(logged_in(&core));
+        assert!(core.signals.tokens.get_untracked().is_some());
+        let mut over = core.state();
+        over.session = None;
+        over.ended = Some(SessionEnd::Expired);
+        core.adopt(over);
+        assert_eq!(core.signals.tokens.get_untracked(), None);
+        assert_eq!(
+            core.signals.ended.get_untracked(),
+            Some(SessionEnd::Expired)
+        );
+    }
+
+    #[test]
+    fn nothing_panics_once_the_owner_is_gone() {
+        let (owner, core) = core();
+        owner.cleanup();
+        core.adopt(logged_in(&core));
+        assert!(core.tokens().is_some(), "the state lives on in the Rc");
+    }
+
+    #[test]
+    fn a_logout_is_not_undone_by_another_tabs_late_write_of_that_session() {
+        let (_owner, core) = core();
+        let session = logged_in(&core);
+        core.adopt(session.clone());
+        core.ending.replace(Some("login".into()));
+        let mut refreshed_elsewhere = session.clone();
+        refreshed_elsewhere.stamp.generation += 1;
+        core.adopt(refreshed_elsewhere);
+        assert_eq!(
+            core.state(),
+            session,
+            "ignored while the logout is being written"
+        );
+    }
+
+    #[test]
+    fn ids_differ() {
+        assert_ne!(random_id(), random_id());
+    }
+}

@@ -1,0 +1,224 @@
+//! One writer of the stored session at a time, across every tab of the origin.
+//!
+//! What each browser gives, in the order tried:
+//! 1. **Web Locks** (`navigator.locks`, secure contexts: HTTPS and `localhost`): exclusive; a
+//!    tab that closes or crashes releases its lock at once.
+//! 2. **A lease in IndexedDB** (plain HTTP on another host, where Web Locks are missing): taken
+//!    by a compare-and-set in one read-write transaction, so it is exclusive too. A tab that dies
+//!    holding it blocks the others until the lease runs out (the request timeout plus a margin;
+//!    a live holder always finishes within it, as its exchange is abandoned at the timeout).
+//! 3. **A lease in `localStorage`** (neither available, e.g. some private modes): written, then
+//!    read back after a pause. Best effort only: across browser processes two tabs can both
+//!    believe they hold it. Rotation with blacklisting may then log a user out now and then.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::clock::now_ms;
+use crate::idb::Idb;
+
+/// Where the lock lives and how long a fallback lease lasts.
+pub(crate) struct LockPlace<'a> {
+    pub window: &'a web_sys::Window,
+    pub name: &'a str,
+    pub lease_ms: f64,
+    pub idb: Option<&'a Idb>,
+}
+
+/// Runs `work` while holding the lock. `None` when the lock could not be had: a fallback lease
+/// stayed taken for longer than a whole lease, or the browser's lock manager lost `work` (which
+/// the Web Locks specification does not allow). `work` has not run then; callers treat it as a
+/// passing failure.
+pub(crate) async fn with_lock<T, F, Fut>(place: LockPlace<'_>, work: F) -> Option<T>
+where
+    T: 'static,
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    let work = Rc::new(RefCell::new(Some(work)));
+    if let Some(result) = with_web_lock(place.window, place.name, work.clone()).await {
+        return Some(result);
+    }
+    // Web Locks are missing, or refused the request before running anything.
+    let work = work.borrow_mut().take()?;
+    with_lease(&place, work).await
+}
+
+type Work<F> = Rc<RefCell<Option<F>>>;
+
+/// `Some(result)` when Web Locks ran `work`; `None` when they are not there to use.
+async fn with_web_lock<T, F, Fut>(window: &web_sys::Window, name: &str, work: Work<F>) -> Option<T>
+where
+    T: 'static,
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    let locks = Reflect::get(&window.navigator(), &"locks".into()).ok()?;
+    let request: Function = Reflect::get(&locks, &"request".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let result: Rc<RefCell<Option<T>>> = Rc::default();
+    let output = result.clone();
+    let callback = Closure::once_into_js(move |_lock: JsValue| {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let work = work.borrow_mut().take();
+            if let Some(work) = work {
+                let value = work().await;
+                output.borrow_mut().replace(value);
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    let promise = request
+        .call2(&locks, &JsValue::from_str(name), &callback)
+        .ok()?;
+    let _ = JsFuture::from(js_sys::Promise::from(promise)).await;
+    result.take()
+}
+
+/// A lease is `"<holder> <until, whole ms>"`; anything unreadable counts as expired.
+/// (Integers, so that no float formatting or parsing code is linked for it.)
+fn lease_expired(lease: &str, now_ms: f64) -> bool {
+    lease
+        .split_once(' ')
+        .and_then(|(_, until)| until.parse::<i64>().ok())
+        .is_none_or(|until| until as f64 <= now_ms)
+}
+
+fn new_holder() -> String {
+    format!("{:x} ", (js_sys::Math::random() * 1e16) as u64)
+}
+
+async fn pause_before_retry() {
+    gloo_timers::future::TimeoutFuture::new(40 + (js_sys::Math::random() * 40.0) as u32).await;
+}
+
+async fn with_lease<T, F, Fut>(place: &LockPlace<'_>, work: F) -> Option<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let key = format!("{}.lease", place.name);
+    let holder = new_holder();
+    // A dead holder's lease runs out within one lease length; past that, storage misbehaves.
+    let give_up_at = now_ms() + place.lease_ms + 2_000.0;
+    if let Some(idb) = place.idb {
+        loop {
+            let now = now_ms();
+            let mine = format!("{holder}{}", (now + place.lease_ms) as i64);
+            let taken = idb
+                .compare_and_set(&key, &mine, move |current| {
+                    current.is_none_or(|lease| lease_expired(&lease, now))
+                })
+                .await;
+            match taken {
+                Some(true) => {
+                    let result = work().await;
+                    let released = format!("{holder}0");
+                    let _ = idb
+                        .compare_and_set(&key, &released, move |current| {
+                            current.is_some_and(|lease| lease.starts_with(&holder))
+                        })
+                        .await;
+                    return Some(result);
+                }
+                // IndexedDB failed under us: the storage lease is all that is left.
+                None => break,
+                Some(false) if now_ms() > give_up_at => return None,
+                Some(false) => pause_before_retry().await,
+            }
+        }
+    }
+    with_storage_lease(place, &key, &holder, give_up_at, work).await
+}
+
+async fn with_storage_lease<T, F, Fut>(
+    place: &LockPlace<'_>,
+    key: &str,
+    holder: &str,
+    give_up_at: f64,
+    work: F,
+) -> Option<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let Some(storage) = place.window.local_storage().ok().flatten() else {
+        // No storage at all: no other tab can share a session with this one.
+        return Some(work().await);
+    };
+    let held_by_me = || {
+        storage
+            .get_item(key)
+            .ok()
+            .flatten()
+            .is_some_and(|lease| lease.starts_with(holder))
+    };
+    loop {
+        let current = storage.get_item(key).ok().flatten();
+        if current.is_none_or(|lease| lease_expired(&lease, now_ms())) {
+            let mine = format!("{holder}{}", (now_ms() + place.lease_ms) as i64);
+            if storage.set_item(key, &mine).is_err() {
+                // Storage refuses writes: no lease is possible, so none can be contended.
+                return Some(work().await);
+            }
+            // Another tab may have written in the same moment; the last writer holds it.
+            gloo_timers::future::TimeoutFuture::new(30).await;
+            if held_by_me() {
+                break;
+            }
+        }
+        if now_ms() > give_up_at {
+            return None;
+        }
+        pause_before_retry().await;
+    }
+    let result = work().await;
+    if held_by_me() {
+        let _ = storage.remove_item(key);
+    }
+    Some(result)
+}
+
+/// The cross-tab lock, for the browser tests of its fallbacks.
+#[cfg(feature = "testing")]
+pub async fn with_lock_for_tests<T, F, Fut>(
+    window: &web_sys::Window,
+    name: &str,
+    lease_ms: f64,
+    work: F,
+) -> Option<T>
+where
+    T: 'static,
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    let idb = Idb::open(window, name).await;
+    let place = LockPlace {
+        window,
+        name,
+        lease_ms,
+        idb: idb.as_ref(),
+    };
+    with_lock(place, work).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lease_expired;
+
+    #[test]
+    fn leases_expire_and_garbage_is_free() {
+        assert!(!lease_expired("abc 2000", 1000.0));
+        assert!(lease_expired("abc 2000", 2000.0));
+        assert!(lease_expired("abc 0", 1.0));
+        assert!(lease_expired("garbage", 0.0));
+        assert!(lease_expired("abc soon", 0.0));
+    }
+}

@@ -1,0 +1,384 @@
+//! Reading a JWT's payload, unverified: the server checks signatures, the client only needs `exp`
+//! and `iat` to know when to refresh, and the user-id claim to know whose token it is.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use crate::json::Json;
+
+/// Why a string is not a JWT this client can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TokenError {
+    #[error("not a JWT: expected three dot-separated parts")]
+    Shape,
+    #[error("the JWT payload is not base64url")]
+    Encoding,
+    #[error("the JWT payload is not the expected JSON: {0}")]
+    Payload(String),
+}
+
+/// The claims SimpleJWT puts in every token that the client relies on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Claims {
+    /// Expiry, whole seconds since the epoch by the server's clock.
+    pub exp: i64,
+    /// Issue time by the server's clock; with `exp` it gives the lifetime.
+    pub iat: Option<i64>,
+    payload: Json,
+}
+
+impl Claims {
+    /// Decodes the payload of `token` without checking its signature.
+    pub fn decode(token: &str) -> Result<Self, TokenError> {
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(_signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Shape);
+        };
+        if header.is_empty() || payload.is_empty() {
+            return Err(TokenError::Shape);
+        }
+        // Some encoders pad; base64url proper does not.
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| TokenError::Encoding)?;
+        let text = String::from_utf8(bytes).map_err(|_| TokenError::Encoding)?;
+        let payload = Json::parse(&text).map_err(|e| TokenError::Payload(e.to_string()))?;
+        let read = || {
+            Ok::<_, crate::json::JsonError>(Self {
+                exp: payload.field("exp", Json::as_i64)?,
+                iat: payload.optional("iat", Json::as_i64)?,
+                payload: payload.clone(),
+            })
+        };
+        read().map_err(|e| TokenError::Payload(e.to_string()))
+    }
+
+    /// Whose token it is: the claim SimpleJWT's `USER_ID_CLAIM` names, as text (SimpleJWT sends a
+    /// string; other set-ups a number). `None` when the token has no such claim.
+    pub fn user_id(&self, claim: &str) -> Option<String> {
+        match self.payload.get(claim)? {
+            Json::String(id) => Some(id.clone()),
+            Json::Number(number) => Some(number.as_str().to_owned()),
+            _ => None,
+        }
+    }
+
+    /// The lifetime the server gave the token, in milliseconds (`exp - iat`), if it says.
+    pub fn lifetime_ms(&self) -> Option<f64> {
+        self.iat
+            .and_then(|iat| self.exp.checked_sub(iat))
+            .map(|seconds| seconds as f64 * 1000.0)
+            .filter(|ms| *ms > 0.0)
+    }
+}
+
+/// When a token expires by the *local* clock.
+///
+/// The lifetime (`exp - iat`) is counted from the local moment the token arrived, so a client
+/// clock that is minutes off changes nothing. Both claims are whole seconds, truncated apart,
+/// so the token may die up to a second sooner than `exp - iat` says: that second is taken off.
+/// Without `iat`, `exp` is taken as it is.
+pub(crate) fn local_expiry_ms(claims: &Claims, received_at_ms: f64) -> f64 {
+    match claims.lifetime_ms() {
+        Some(lifetime) => received_at_ms + (lifetime - CLAIM_GRANULARITY_MS).max(0.0),
+        None => claims.exp as f64 * 1000.0,
+    }
+}
+
+/// `exp` and `iat` are whole seconds.
+const CLAIM_GRANULARITY_MS: f64 = 1000.0;
+
+/// How long before expiry a token is refreshed: 30 s, or 10 % of its lifetime when that is less.
+pub(crate) fn default_lead_ms(lifetime_ms: f64) -> f64 {
+    (lifetime_ms * 0.1).min(30_000.0)
+}
+
+/// Both tokens of a session, with the local time each arrived (their lifetimes count from then).
+///
+/// `Debug` never prints the tokens themselves: anyone holding them can act as the user.
+#[derive(Clone, PartialEq)]
+pub struct Tokens {
+    pub(crate) access: String,
+    pub(crate) refresh: String,
+    /// Local time, ms since the epoch, when `access` arrived.
+    pub(crate) access_received_at: f64,
+    /// Local time, ms since the epoch, when `refresh` arrived.
+    pub(crate) refresh_received_at: f64,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access", &Redacted)
+            .field("refresh", &Redacted)
+            .field("access_received_at", &self.access_received_at)
+            .field("refresh_received_at", &self.refresh_received_at)
+            .finish()
+    }
+}
+
+/// Stands in for a secret in `Debug` output.
+pub(crate) struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Tokens {
+    /// A fresh pair from a login; both must be JWTs.
+    pub(crate) fn new(access: String, refresh: String, now_ms: f64) -> Result<Self, TokenError> {
+        Claims::decode(&access)?;
+        Claims::decode(&refresh)?;
+        Ok(Self {
+            access,
+            refresh,
+            access_received_at: now_ms,
+            refresh_received_at: now_ms,
+        })
+    }
+
+    /// The pair after a refresh: a new access token and, under rotation, a new refresh token.
+    pub(crate) fn refreshed(
+        &self,
+        access: String,
+        rotated_refresh: Option<String>,
+        now_ms: f64,
+    ) -> Result<Self, TokenError> {
+        Claims::decode(&access)?;
+        let (refresh, refresh_received_at) = match rotated_refresh {
+            Some(refresh) => {
+                Claims::decode(&refresh)?;
+                (refresh, now_ms)
+            }
+            None => (self.refresh.clone(), self.refresh_received_at),
+        };
+        Ok(Self {
+            access,
+            refresh,
+            access_received_at: now_ms,
+            refresh_received_at,
+        })
+    }
+
+    /// The access token, for an `Authorization` header of your own making. Prefer
+    /// [`ApiClient`](crate::ApiClient), which adds it, refreshes it and never sends it elsewhere.
+    pub fn access(&self) -> &str {
+        &self.access
+    }
+
+    /// When the access token expires, local clock, ms since the epoch.
+    pub fn access_expires_at(&self) -> Option<f64> {
+        Claims::decode(&self.access)
+            .ok()
+            .map(|claims| local_expiry_ms(&claims, self.access_received_at))
+    }
+
+    /// When the refresh token expires, local clock, ms since the epoch. Past it, the session
+    /// cannot be renewed and the user logs in again.
+    pub fn refresh_expires_at(&self) -> Option<f64> {
+        Claims::decode(&self.refresh)
+            .ok()
+            .map(|claims| local_expiry_ms(&claims, self.refresh_received_at))
+    }
+
+    /// Lifetime of the access token as issued, ms.
+    pub fn access_lifetime_ms(&self) -> Option<f64> {
+        Claims::decode(&self.access)
+            .ok()
+            .and_then(|claims| claims.lifetime_ms())
+    }
+
+    /// When the access token should be refreshed: `lead_ms` before it expires, or the default
+    /// lead for its lifetime.
+    pub(crate) fn access_refresh_due_at(&self, lead_ms: Option<f64>) -> Option<f64> {
+        // Decoded once: this runs before every request.
+        let claims = Claims::decode(&self.access).ok()?;
+        let expires_at = local_expiry_ms(&claims, self.access_received_at);
+        let lifetime = claims.lifetime_ms().unwrap_or(0.0);
+        // A lead as long as the token's life would make every moment due: at most half of it.
+        let lead = lead_ms
+            .unwrap_or_else(|| default_lead_ms(lifetime))
+            .min(lifetime / 2.0);
+        Some(expires_at - lead)
+    }
+
+    /// Whether the refresh token can no longer renew anything, by the local clock.
+    pub(crate) fn refresh_expired(&self, now_ms: f64) -> bool {
+        self.refresh_expires_at()
+            .is_none_or(|expires_at| expires_at <= now_ms)
+    }
+
+    /// A pair whose access token the server will refuse (`token_not_valid`) while the client still
+    /// believes it: what a token revoked or expired early on the server looks like.
+    #[cfg(feature = "testing")]
+    pub fn with_access_refused_by_server(&self) -> Self {
+        Self {
+            access: tamper_signature(&self.access),
+            ..self.clone()
+        }
+    }
+
+    /// The refresh token, for tests that act behind the client's back (blacklisting it, say).
+    #[cfg(feature = "testing")]
+    pub fn refresh_for_tests(&self) -> &str {
+        &self.refresh
+    }
+}
+
+/// The same JWT with its signature changed in a bit that every decoder reads: the first
+/// character of the signature carries six signed bits, whereas the last may carry only padding
+/// bits that a lenient base64url decoder ignores.
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn tamper_signature(token: &str) -> String {
+    let Some(at) = token.rfind('.').map(|dot| dot + 1) else {
+        return format!("{token}x");
+    };
+    let mut tampered = token.to_owned();
+    match token.as_bytes().get(at) {
+        None => tampered.push('A'),
+        Some(b'A') => tampered.replace_range(at..=at, "B"),
+        Some(_) => tampered.replace_range(at..=at, "A"),
+    }
+    tampered
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A structurally valid unsigned JWT with the given payload, for tests.
+    pub(crate) fn jwt(payload: &str) -> String {
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(payload)
+        )
+    }
+
+    fn claims(exp: i64, iat: Option<i64>) -> Claims {
+        let payload = match iat {
+            Some(iat) => format!(r#"{{"exp":{exp},"iat":{iat}}}"#),
+            None => format!(r#"{{"exp":{exp}}}"#),
+        };
+        Claims::decode(&jwt(&payload)).expect("claims")
+    }
+
+    #[test]
+    fn decodes_simplejwt_claims() {
+        let token = jwt(
+            r#"{"token_type":"access","exp":1795742067,"iat":1795742062,"jti":"bcbf","user_id":"1"}"#,
+        );
+        let claims = Claims::decode(&token).expect("claims");
+        assert_eq!(claims.exp, 1_795_742_067);
+        assert_eq!(claims.lifetime_ms(), Some(5000.0));
+        assert_eq!(claims.user_id("user_id").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn the_user_id_claim_is_the_one_configured() {
+        let token = jwt(r#"{"exp":2,"sub":"7"}"#);
+        let claims = Claims::decode(&token).expect("claims");
+        assert_eq!(claims.user_id("sub").as_deref(), Some("7"));
+        assert_eq!(claims.user_id("user_id"), None, "no default fallback");
+        let numeric = Claims::decode(&jwt(r#"{"exp":2,"user_id":42}"#)).expect("claims");
+        assert_eq!(numeric.user_id("user_id").as_deref(), Some("42"));
+        let odd = Claims::decode(&jwt(r#"{"exp":2,"user_id":[1]}"#)).expect("claims");
+        assert_eq!(odd.user_id("user_id"), None);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_jwt() {
+        assert_eq!(Claims::decode("garbage"), Err(TokenError::Shape));
+        assert_eq!(Claims::decode("a.b.c.d"), Err(TokenError::Shape));
+        assert_eq!(Claims::decode(".x."), Err(TokenError::Shape));
+        assert_eq!(Claims::decode("a.!!!.c"), Err(TokenError::Encoding));
+        let no_exp = jwt(r#"{"token_type":"access"}"#);
+        assert!(matches!(
+            Claims::decode(&no_exp),
+            Err(TokenError::Payload(_))
+        ));
+        let not_json = format!("a.{}.c", URL_SAFE_NO_PAD.encode("nope"));
+        assert!(matches!(
+            Claims::decode(&not_json),
+            Err(TokenError::Payload(_))
+        ));
+    }
+
+    #[test]
+    fn padded_payloads_are_accepted() {
+        let padded = format!(
+            "a.{}.c",
+            base64::engine::general_purpose::URL_SAFE.encode(r#"{"exp":1}"#)
+        );
+        assert_eq!(Claims::decode(&padded).map(|c| c.exp), Ok(1));
+    }
+
+    #[test]
+    fn expiry_counts_from_local_arrival_not_server_clock() {
+        // Server clock says 1_000_000 s; the local clock is ten minutes behind.
+        let claims = claims(1_000_300, Some(1_000_000));
+        let received = (1_000_000.0 - 600.0) * 1000.0;
+        assert_eq!(local_expiry_ms(&claims, received), received + 299_000.0);
+        let no_iat = self::claims(1_000_300, None);
+        assert_eq!(local_expiry_ms(&no_iat, received), 1_000_300_000.0);
+    }
+
+    #[test]
+    fn lead_time_is_thirty_seconds_or_a_tenth() {
+        assert_eq!(default_lead_ms(300_000.0), 30_000.0);
+        assert_eq!(default_lead_ms(600_000.0), 30_000.0);
+        assert_eq!(default_lead_ms(5_000.0), 500.0);
+    }
+
+    #[test]
+    fn nonsense_lifetimes_are_ignored() {
+        assert_eq!(claims(10, Some(20)).lifetime_ms(), None);
+        let overflowing = Claims {
+            exp: i64::MAX,
+            iat: Some(i64::MIN),
+            payload: Json::Null,
+        };
+        assert_eq!(overflowing.lifetime_ms(), None);
+    }
+
+    #[test]
+    fn debug_never_shows_a_token() {
+        let tokens = Tokens::new(
+            jwt(r#"{"exp":2,"secret":"access-part"}"#),
+            jwt(r#"{"exp":3,"secret":"refresh-part"}"#),
+            0.0,
+        )
+        .expect("tokens");
+        let printed = format!("{tokens:?}");
+        assert!(!printed.contains(&tokens.access), "{printed}");
+        assert!(!printed.contains(&tokens.refresh), "{printed}");
+        assert!(!printed.contains("c2lnbmF0dXJl"), "{printed}");
+        assert!(printed.contains("<redacted>"), "{printed}");
+    }
+
+    #[test]
+    fn tampering_changes_a_signed_bit_of_every_signature() {
+        // The last character of an HS256 signature (43 characters) carries two padding bits:
+        // 'A' and 'B' there can decode to the same bytes. The first one never does.
+        for signature in ["AAAA", "BAAA", "zzzz", "A", ""] {
+            let token = format!("h.p.{signature}");
+            let tampered = tamper_signature(&token);
+            assert_ne!(tampered, token);
+            let (original, changed) = (
+                token.rsplit('.').next().unwrap_or_default(),
+                tampered.rsplit('.').next().unwrap_or_default(),
+            );
+            assert_ne!(
+                original.chars().next(),
+                changed.chars().next(),
+                "{token} → {tampered}"
+            );
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The logged-in user: djoser's default shape, or the app's own type.
+
+use std::fmt;
+
+use crate::json::{Json, JsonError};
+
+/// A user as `users/me/` returns it, kept with the session (in storage too, so a reload shows it
+/// at once).
+///
+/// [`DjoserUser`] is djoser's default user (`id`, `username`, `email`). For a custom user model
+/// (djoser returns the model's `REQUIRED_FIELDS`, its id and its login field), implement this
+/// for your own type, or, with the `serde` feature, derive `Serialize` and `Deserialize`: every
+/// such type is a `SessionUser`.
+///
+/// ```
+/// use leptos_jwt_session::{SessionUser, UserDecodeError};
+///
+/// #[derive(Clone, PartialEq)]
+/// struct Member {
+///     email: String,
+/// }
+///
+/// impl SessionUser for Member {
+///     fn from_json(text: &str) -> Result<Self, UserDecodeError> {
+///         // A real app would use a JSON library here; this one only needs one field.
+///         let email = text
+///             .split("\"email\":\"")
+///             .nth(1)
+///             .and_then(|rest| rest.split('"').next())
+///             .ok_or_else(|| UserDecodeError::new("no email"))?;
+///         Ok(Self { email: email.to_owned() })
+///     }
+///
+///     fn to_json(&self) -> String {
+///         format!(r#"{{"email":"{}"}}"#, self.email)
+///     }
+/// }
+/// # let member = Member::from_json(r#"{"email":"a@example.com","id":1}"#).unwrap();
+/// # assert_eq!(member.email, "a@example.com");
+/// ```
+pub trait SessionUser: Clone + PartialEq + Send + Sync + 'static {
+    /// Reads the user from a JSON text: the body of `users/me/`, or what
+    /// [`to_json`](Self::to_json) wrote to storage.
+    fn from_json(text: &str) -> Result<Self, UserDecodeError>;
+
+    /// The user as JSON text, kept in storage with the session.
+    fn to_json(&self) -> String;
+}
+
+/// Why a user could not be read from JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the user is not the expected JSON: {reason}")]
+pub struct UserDecodeError {
+    reason: String,
+}
+
+impl UserDecodeError {
+    /// An error saying what was wrong.
+    pub fn new(reason: impl fmt::Display) -> Self {
+        Self {
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl From<JsonError> for UserDecodeError {
+    fn from(error: JsonError) -> Self {
+        Self::new(error)
+    }
+}
+
+/// djoser's default user: `{"email", "id", "username"}` (Django's `User` model, whose
+/// `REQUIRED_FIELDS` is `["email"]` and whose login field is `username`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DjoserUser {
+    /// The primary key.
+    pub id: u64,
+    /// The login name.
+    pub username: String,
+    /// May be empty: Django does not require one.
+    pub email: String,
+}
+
+impl SessionUser for DjoserUser {
+    fn from_json(text: &str) -> Result<Self, UserDecodeError> {
+        let json = Json::parse(text)?;
+        Ok(Self {
+            id: json.field("id", Json::as_u64)?,
+            username: json.field("username", Json::as_str)?.to_owned(),
+            email: json.field("email", Json::as_str)?.to_owned(),
+        })
+    }
+
+    fn to_json(&self) -> String {
+        Json::object([
+            ("email", self.email.as_str().into()),
+            ("id", self.id.into()),
+            ("username", self.username.as_str().into()),
+        ])
+        .to_string()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<T> SessionUser for T
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Clone + PartialEq + Send + Sync + 'static,
+{
+    fn from_json(text: &str) -> Result<Self, UserDecodeError> {
+        serde_json::from_str(text).map_err(UserDecodeError::new)
+    }
+
+    fn to_json(&self) -> String {
+        // Serialising a plain data type does not fail; were it to, the user is simply not kept
+        // in storage and `users/me/` is asked again after a reload.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn djoser_users_round_trip() {
+        let user =
+            DjoserUser::from_json(r#"{"email":"demo@example.com","id":1,"username":"demo"}"#)
+                .expect("user");
+        assert_eq!(user.username, "demo");
+        assert_eq!(DjoserUser::from_json(&user.to_json()), Ok(user));
+    }
+
+    #[test]
+    fn a_user_without_its_fields_is_refused() {
+        let error = DjoserUser::from_json(r#"{"display_name":"Demo","id":1,"email":"x"}"#)
+            .expect_err("no username");
+        assert!(error.to_string().contains("username"), "{error}");
+    }
+}
