@@ -1,10 +1,11 @@
 //! The demo app: the auth layer provided once, the routes, and the frame around the pages.
 
 use leptos::prelude::*;
-use leptos_jwt_session::{provide_auth, AuthConfig, AuthStore, DjoserUser, RequireAuth};
+use leptos_jwt_session::{provide_auth, AuthConfig, AuthStore, RequireAuth};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
+use crate::account::User;
 use crate::activity::ActivityLog;
 use crate::components::ConnectivityBanner;
 use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, RegisterPage};
@@ -13,12 +14,13 @@ use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, RegisterPage}
 /// versions kept it, so their sessions still read).
 pub const NAMESPACE: &str = "interceptor-app";
 
-/// The whole app. Reads the API base from `index.html`, restores the session, mounts the routes.
+/// The whole app. Reads the API base (and the Django settings, if the page names them) from
+/// `index.html`, restores the session, mounts the routes.
 #[component]
 pub fn App() -> impl IntoView {
     match AuthConfig::from_document() {
         Ok(config) => {
-            let auth = provide_auth::<DjoserUser>(config.namespace(NAMESPACE));
+            let auth = provide_auth::<User>(config.namespace(NAMESPACE));
             ActivityLog::provide();
             view! { <AppRoutes auth=auth.store/> }.into_any()
         }
@@ -32,7 +34,7 @@ pub fn App() -> impl IntoView {
 }
 
 #[component]
-fn AppRoutes(auth: AuthStore) -> impl IntoView {
+fn AppRoutes(auth: AuthStore<User>) -> impl IntoView {
     view! {
         <Router>
             <header class="topbar">

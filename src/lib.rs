@@ -5,6 +5,7 @@
 //! ([`components`]) show what an app built on it looks like; [`activity`] turns the layer's
 //! events into the activity panel.
 
+pub mod account;
 pub mod activity;
 mod app;
 pub mod clock;

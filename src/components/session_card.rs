@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use leptos_jwt_session::{use_auth, use_client, use_keeper, ApiClient, AuthStore, Connectivity};
 
+use crate::account::User;
 use crate::clock::{ticking_now_ms, whole_seconds};
 use crate::components::{busy, press};
 
@@ -9,8 +10,8 @@ use crate::components::{busy, press};
 /// proactive refresh is due, counting down once a second.
 #[component]
 pub fn SessionCard() -> impl IntoView {
-    let auth: AuthStore = use_auth();
-    let client: ApiClient = use_client();
+    let auth: AuthStore<User> = use_auth();
+    let client: ApiClient<User> = use_client();
     let keeper = use_keeper();
     let now = ticking_now_ms();
     let remaining = move |at: Option<f64>| at.map(|at| seconds_left(at - now.get()));

@@ -2,6 +2,7 @@ use futures::future::join_all;
 use leptos::prelude::*;
 use leptos_jwt_session::{use_auth, use_client, ApiClient, AuthStore};
 
+use crate::account::{display_name, User};
 use crate::activity::use_activity;
 use crate::components::{busy, press, ActivityPanel, Alert, SessionCard};
 
@@ -11,8 +12,8 @@ const BURST: usize = 10;
 /// `/`: the current user from `users/me/`, a burst of concurrent requests, and logging out.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let auth: AuthStore = use_auth();
-    let client: ApiClient = use_client();
+    let auth: AuthStore<User> = use_auth();
+    let client: ApiClient<User> = use_client();
     let activity = use_activity();
     // An action: "Try again" dispatches it anew, and the page shows the stored user meanwhile
     // instead of waiting in a Suspense for users/me/.
@@ -43,12 +44,12 @@ pub fn HomePage() -> impl IntoView {
         <section class="card">
             <h1>"Your account"</h1>
             <dl class="profile" aria-busy=move || me.pending().get().to_string()>
-                <dt>"Username"</dt>
-                <dd data-test="username">{move || auth.user().map(|u| u.username)}</dd>
+                <dt>"Name"</dt>
+                <dd data-test="username">{move || auth.user().map(|u| display_name(&u))}</dd>
                 <dt>"Email"</dt>
-                <dd data-test="email">{move || auth.user().map(|u| if u.email.is_empty() { "—".to_owned() } else { u.email })}</dd>
+                <dd data-test="email">{move || auth.user().map(|u| u.first_of(&["email"]).unwrap_or("—").to_owned())}</dd>
                 <dt>"User id"</dt>
-                <dd data-test="user-id">{move || auth.user().map(|u| u.id.to_string())}</dd>
+                <dd data-test="user-id">{move || auth.user().and_then(|u| u.get("id").map(str::to_owned))}</dd>
             </dl>
             <Alert message=load_error/>
             <Show when=move || load_error.with(Option::is_some)>

@@ -5,13 +5,15 @@ use leptos_jwt_session::{
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
 
+use crate::account::{login_field, User};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 
-/// `/login`: username and password; on success, back to `next` (a path on this site) or home.
+/// `/login`: the login field (username, or email where the user model logs in by email) and the
+/// password; on success, back to `next` (a path on this site) or home.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth: AuthStore = use_auth();
-    let client: ApiClient = use_client();
+    let auth: AuthStore<User> = use_auth();
+    let client: ApiClient<User> = use_client();
     // Checked once: after a successful login this page navigates itself, to `next`.
     if auth.is_authenticated_untracked() {
         return view! { <Redirect path="/" options=replacing()/> }.into_any();
@@ -19,6 +21,7 @@ pub fn LoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let next = use_next_path();
 
+    let login = login_field(&client);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let log_in = Action::new_local(move |credentials: &Credentials| client.log_in(credentials));
@@ -47,7 +50,7 @@ pub fn LoginPage() -> impl IntoView {
                 novalidate
                 on:submit=submit_with(log_in, move || Credentials::new(username.get_untracked(), password.get_untracked()))
             >
-                <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>
+                <TextField name=login.name label=login.label kind=login.kind value=username autocomplete="username" error=field_error(login.name) required=true/>
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="current-password" error=field_error("password") required=true/>
                 <Alert message/>
                 <button type="submit" class="primary" aria-disabled=busy(log_in.pending())>

@@ -1,24 +1,28 @@
 use leptos::prelude::*;
 use leptos_jwt_session::{use_auth, use_client, ApiClient, AuthStore};
 
+use crate::account::{display_name, editable_field, login_field, User};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 
-/// `/profile`: the account as the server has it, changing the email address and the password.
+/// `/profile`: the account as the server has it, changing the email address (or, where it is
+/// the login field, the display name) and the password.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let auth: AuthStore = use_auth();
-    let client: ApiClient = use_client();
-    let email = RwSignal::new(auth.user().map(|u| u.email).unwrap_or_default());
+    let auth: AuthStore<User> = use_auth();
+    let client: ApiClient<User> = use_client();
+    let field = editable_field(&client);
+    let value_of = move |user: &User| user.get(field.name).unwrap_or_default().to_owned();
+    let value = RwSignal::new(auth.user().map(|u| value_of(&u)).unwrap_or_default());
     // An action, as on the home page.
     let me = Action::new_local(move |_: &()| {
-        let typed = email.get_untracked();
+        let typed = value.get_untracked();
         async move {
             let user = client.me().await;
             // Never overwrite what the user has started typing meanwhile; and the page may be
             // gone by now, with its signal.
             if let Ok(user) = &user {
-                if email.try_get_untracked() == Some(typed) {
-                    email.try_set(user.email.clone());
+                if value.try_get_untracked() == Some(typed) {
+                    value.try_set(value_of(user));
                 }
             }
             user
@@ -26,7 +30,7 @@ pub fn ProfilePage() -> impl IntoView {
     });
     me.dispatch_local(());
     let save =
-        Action::new_local(move |email: &String| client.update_me([("email", email.clone())]));
+        Action::new_local(move |value: &String| client.update_me([(field.name, value.clone())]));
 
     let error = move || {
         save.value()
@@ -34,7 +38,7 @@ pub fn ProfilePage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| me.value().get().and_then(Result::err))
     };
-    let email_error = field_message(error, "email");
+    let field_error = field_message(error, field.name);
     let form = NodeRef::<leptos::html::Form>::new();
     // Only the save's refusal: users/me/ answering later must not pull the focus back.
     focus_first_invalid(form, move || save.value().get().and_then(Result::err));
@@ -45,14 +49,21 @@ pub fn ProfilePage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Profile"</h1>
             <p class="muted">
-                "Signed in as " <strong data-test="profile-username">{move || auth.user().map(|u| u.username)}</strong>
+                "Signed in as " <strong data-test="profile-username">{move || auth.user().map(|u| display_name(&u))}</strong>
             </p>
             <form
                 node_ref=form
                 novalidate
-                on:submit=submit_with(save, move || email.get_untracked())
+                on:submit=submit_with(save, move || value.get_untracked())
             >
-                <TextField name="email" label="Email" kind="email" autocomplete="email" value=email error=email_error/>
+                <TextField
+                    name=field.name
+                    label=field.label
+                    kind=field.kind
+                    autocomplete=if field.kind == "email" { "email" } else { "name" }
+                    value=value
+                    error=field_error
+                />
                 <Alert message/>
                 <button type="submit" class="primary" aria-disabled=busy(save.pending())>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}
@@ -67,8 +78,9 @@ pub fn ProfilePage() -> impl IntoView {
 /// Changing the password (djoser `POST users/set_password/`).
 #[component]
 fn PasswordForm() -> impl IntoView {
-    let auth: AuthStore = use_auth();
-    let client: ApiClient = use_client();
+    let auth: AuthStore<User> = use_auth();
+    let client: ApiClient<User> = use_client();
+    let login = login_field(&client);
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let change = Action::new_local(move |(current, new): &(String, String)| {
@@ -102,7 +114,11 @@ fn PasswordForm() -> impl IntoView {
                     autocomplete="username"
                     hidden
                     readonly
-                    prop:value=move || auth.user().map(|u| u.username).unwrap_or_default()
+                    prop:value=move || {
+                        auth.user()
+                            .and_then(|u| u.get(login.name).map(str::to_owned))
+                            .unwrap_or_default()
+                    }
                 />
                 <TextField name="current_password" label="Current password" kind="password" autocomplete="current-password" value=current error=field_message(error, "current_password") required=true/>
                 <TextField name="new_password" label="New password" kind="password" autocomplete="new-password" value=new error=field_message(error, "new_password") required=true/>

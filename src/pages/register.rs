@@ -3,19 +3,29 @@ use leptos_jwt_session::{replacing, use_auth, use_client, ApiClient, AuthStore, 
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
 
+use crate::account::{logs_in_by_email, User, DISPLAY_NAME, EMAIL, USERNAME};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 
 /// `/register`: djoser `POST users/`; field errors next to their fields; then logged in, home.
+/// Django's user asks for a username (and an email address, optional); a user model that logs
+/// in by email asks for the address and a display name.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let auth: AuthStore = use_auth();
-    let client: ApiClient = use_client();
+    let auth: AuthStore<User> = use_auth();
+    let client: ApiClient<User> = use_client();
     if auth.is_authenticated_untracked() {
         return view! { <Redirect path="/" options=replacing()/> }.into_any();
     }
     let navigate = use_navigate();
-    let username = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
+    let by_email = logs_in_by_email(&client);
+    // The login field first; then the user model's other field: email, or display name.
+    let (login, other) = if by_email {
+        (EMAIL, DISPLAY_NAME)
+    } else {
+        (USERNAME, EMAIL)
+    };
+    let login_value = RwSignal::new(String::new());
+    let other_value = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let register =
         Action::new_local(move |registration: &Registration| client.register(registration));
@@ -39,12 +49,20 @@ pub fn RegisterPage() -> impl IntoView {
                 node_ref=form
                 novalidate
                 on:submit=submit_with(register, move || {
-                    Registration::new(username.get_untracked(), password.get_untracked())
-                        .with_field("email", email.get_untracked())
+                    Registration::new(login_value.get_untracked(), password.get_untracked())
+                        .with_field(other.name, other_value.get_untracked())
                 })
             >
-                <TextField name="username" label="Username" value=username autocomplete="username" error=field_error("username") required=true/>
-                <TextField name="email" label="Email (optional)" value=email kind="email" autocomplete="email" error=field_error("email")/>
+                <TextField name=login.name label=login.label kind=login.kind value=login_value autocomplete="username" error=field_error(login.name) required=true/>
+                <TextField
+                    name=other.name
+                    label=if by_email { "Display name" } else { "Email (optional)" }
+                    kind=other.kind
+                    value=other_value
+                    autocomplete=if by_email { "name" } else { "email" }
+                    error=field_error(other.name)
+                    required=by_email
+                />
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="new-password" error=field_error("password") required=true/>
                 <Alert message/>
                 <button type="submit" class="primary" aria-disabled=busy(register.pending())>

@@ -23,6 +23,20 @@ pub enum BaseUrlError {
     NotAbsolute(String),
 }
 
+/// The trimmed `content` of `<meta name="{name}">` in the page, unless empty.
+pub(crate) fn meta_content(name: &str) -> Option<String> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!("meta[name='{name}']"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|meta| meta.get_attribute("content"))
+        .map(|content| content.trim().to_owned())
+        .filter(|content| !content.is_empty())
+}
+
 /// The base used when the page names none.
 pub const DEFAULT_API_BASE: &str = "/api/";
 
@@ -62,12 +76,7 @@ impl ApiBase {
     /// Reads `<meta name="api-base" content="...">` (default `/api/`) and resolves it against the
     /// page's URL, so a deployment can edit `index.html` without a rebuild.
     pub fn from_document() -> Result<Self, BaseUrlError> {
-        let configured = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector("meta[name='api-base']").ok().flatten())
-            .and_then(|meta| meta.get_attribute("content"))
-            .filter(|content| !content.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
+        let configured = meta_content("api-base").unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
         let page = web_sys::window()
             .and_then(|w| w.location().href().ok())
             .unwrap_or_default();

@@ -8,6 +8,8 @@
 use std::future::Future;
 use std::rc::Rc;
 
+use futures::future::LocalBoxFuture;
+
 use leptos::prelude::*;
 
 use crate::base::Target;
@@ -78,7 +80,7 @@ impl<U: SessionUser> ApiClient<U> {
         request: &ApiRequest,
     ) -> impl Future<Output = ApiResult<ApiResponse>> + 'static {
         let request = request.clone();
-        self.with_core(move |core| async move { send(&core, &request).await })
+        self.with_core(move |core| send(core, request))
     }
 
     /// Sends and decodes a 2xx body as `T`; any other status becomes its [`ApiError`].
@@ -102,14 +104,22 @@ impl<U: SessionUser> ApiClient<U> {
         })
     }
 
-    /// The API base this client sends to.
-    pub fn base(&self) -> Option<crate::ApiBase> {
-        self.core.try_with_value(|core| core.config.base.clone())
+    /// The settings this client runs with (`None` once its layer is unmounted).
+    pub fn config(&self) -> Option<crate::AuthConfig> {
+        self.core.try_with_value(|core| core.config.clone())
     }
 }
 
-/// The interceptor itself.
-pub(crate) async fn send<U: SessionUser>(
+/// The interceptor itself. Boxed: every call of the client awaits it, and one copy of its
+/// state machine serves them all.
+pub(crate) fn send<U: SessionUser>(
+    core: Rc<Core<U>>,
+    request: ApiRequest,
+) -> LocalBoxFuture<'static, ApiResult<ApiResponse>> {
+    Box::pin(async move { intercept(&core, &request).await })
+}
+
+async fn intercept<U: SessionUser>(
     core: &Rc<Core<U>>,
     request: &ApiRequest,
 ) -> ApiResult<ApiResponse> {

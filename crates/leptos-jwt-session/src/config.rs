@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::base::{ApiBase, BaseUrlError};
+use crate::base::{meta_content, ApiBase, BaseUrlError};
 
 /// The settings of the auth layer, for [`provide_auth`](crate::provide_auth).
 ///
@@ -67,10 +67,30 @@ impl AuthConfig {
         }
     }
 
-    /// The defaults, with the API base from `<meta name="api-base" content="…">` in the page (see
-    /// [`ApiBase::from_document`]).
+    /// The defaults, with what the page says: the API base from `<meta name="api-base"
+    /// content="…">` (see [`ApiBase::from_document`]), and, when present, the settings that
+    /// follow the Django deployment, so that it can change them in `index.html` without a
+    /// rebuild:
+    ///
+    /// ```html
+    /// <meta name="auth-header-type" content="JWT">       <!-- AUTH_HEADER_TYPES[0] -->
+    /// <meta name="auth-login-field" content="email">     <!-- djoser LOGIN_FIELD -->
+    /// <meta name="auth-user-id-claim" content="sub">     <!-- USER_ID_CLAIM -->
+    /// ```
+    ///
+    /// Builder calls after it override the page.
     pub fn from_document() -> Result<Self, BaseUrlError> {
-        ApiBase::from_document().map(Self::new)
+        let mut config = Self::new(ApiBase::from_document()?);
+        if let Some(header_type) = meta_content("auth-header-type") {
+            config.header_type = header_type;
+        }
+        if let Some(field) = meta_content("auth-login-field") {
+            config.login_field = field;
+        }
+        if let Some(claim) = meta_content("auth-user-id-claim") {
+            config.user_id_claim = claim;
+        }
+        Ok(config)
     }
 
     /// The API paths, if yours differ from djoser's under `v1/auth/` (see [`Endpoints`]).
@@ -158,6 +178,11 @@ impl AuthConfig {
     /// The API base.
     pub fn base(&self) -> &ApiBase {
         &self.base
+    }
+
+    /// The name of the login field (see [`Self::login_field`]), for a login form's label.
+    pub fn login_field_name(&self) -> &str {
+        &self.login_field
     }
 
     pub(crate) fn storage_key(&self) -> String {

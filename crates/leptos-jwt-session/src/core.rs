@@ -29,6 +29,9 @@ use crate::user::SessionUser;
 /// The refresh under way in this tab, shared by every request that needs it.
 pub(crate) type RefreshFlight = Shared<LocalBoxFuture<'static, ApiResult<String>>>;
 
+/// A write's work, boxed so that the lock code exists once, not once per kind of write.
+type Job<U> = Box<dyn FnOnce(Rc<Core<U>>, StoredState<U>) -> LocalBoxFuture<'static, ()>>;
+
 /// The reactive face of the state, written only by [`Core::publish`].
 pub(crate) struct Signals<U: SessionUser> {
     pub tokens: RwSignal<Option<Tokens>>,
@@ -247,11 +250,27 @@ impl<U: SessionUser> Core<U> {
         F: FnOnce(Rc<Self>, StoredState<U>) -> Fut + 'static,
         Fut: Future<Output = R> + 'static,
     {
+        let result = Rc::new(RefCell::new(None));
+        let output = result.clone();
+        let job: Job<U> = Box::new(move |core, latest| {
+            Box::pin(async move {
+                let value = work(core, latest).await;
+                output.replace(Some(value));
+            })
+        });
+        self.run_as_writer(job).await;
+        result.take()
+    }
+
+    /// The part of [`Self::transact`] that does not depend on the work: one copy of the lock
+    /// code for every kind of write.
+    async fn run_as_writer(self: &Rc<Self>, job: Job<U>) {
         let Some(window) = self.shared_window() else {
             let _turn = self.tab_lock.lock().await;
             let latest = self.read_latest().await;
             self.adopt(latest.clone());
-            return Some(work(self.clone(), latest).await);
+            job(self.clone(), latest).await;
+            return;
         };
         let idb = self.ledger().await;
         let name = self.config.lock_name();
@@ -262,12 +281,17 @@ impl<U: SessionUser> Core<U> {
             idb: idb.as_ref(),
         };
         let core = self.clone();
-        with_lock(place, move || async move {
-            let latest = core.read_latest().await;
-            core.adopt(latest.clone());
-            work(core, latest).await
-        })
-        .await
+        with_lock(
+            place,
+            Box::new(move || {
+                Box::pin(async move {
+                    let latest = core.read_latest().await;
+                    core.adopt(latest.clone());
+                    job(core, latest).await;
+                })
+            }),
+        )
+        .await;
     }
 
     /// Stores `next` (the consistent copy first, then `localStorage`, whose `storage` events

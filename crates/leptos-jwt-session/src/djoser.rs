@@ -61,7 +61,7 @@ impl<U: SessionUser> ApiClient<U> {
             let request = ApiRequest::post(core.config.endpoints.users.clone())
                 .skip_auth()
                 .json_text(body);
-            send(&core, &request).await?.ok()?;
+            send(core.clone(), request).await?.ok()?;
             log_in(&core, &registration.credentials()).await
         })
     }
@@ -108,7 +108,7 @@ impl<U: SessionUser> ApiClient<U> {
         self.with_core(move |core| async move {
             let request =
                 ApiRequest::post(core.config.endpoints.set_password.clone()).json_fields(fields);
-            send(&core, &request).await?.ok()
+            send(core, request).await?.ok()
         })
     }
 
@@ -125,9 +125,7 @@ impl<U: SessionUser> ApiClient<U> {
             };
             let request = ApiRequest::post(core.config.endpoints.token_blacklist.clone())
                 .json_fields([("refresh", refresh)]);
-            let blacklisted = send(&core, &request)
-                .await
-                .and_then(|response| response.ok());
+            let blacklisted = send(core, request).await.and_then(|response| response.ok());
             if let Err(error) = blacklisted {
                 leptos::logging::warn!("could not blacklist the refresh token: {error}");
             }
@@ -140,7 +138,7 @@ async fn log_in<U: SessionUser>(core: &Rc<Core<U>>, credentials: &Credentials) -
     let request = ApiRequest::post(core.config.endpoints.token_create.clone())
         .skip_auth()
         .json_text(body);
-    let pair = send(core, &request)
+    let pair = send(core.clone(), request)
         .await?
         .read_json(TokenPair::from_json)?;
     let tokens = Tokens::new(pair.access, pair.refresh, now_ms())
@@ -162,7 +160,7 @@ async fn log_in<U: SessionUser>(core: &Rc<Core<U>>, credentials: &Credentials) -
 /// Sends `request` and keeps the user it answers with.
 async fn user_from<U: SessionUser>(core: &Rc<Core<U>>, request: ApiRequest) -> ApiResult<U> {
     let session_id = core.session_id();
-    let response: ApiResponse = send(core, &request).await?;
+    let response: ApiResponse = send(core.clone(), request).await?;
     response.ok()?;
     let user = U::from_json(&response.body).map_err(|e| ApiError::Decode(e.to_string()))?;
     if let Some(session_id) = session_id {

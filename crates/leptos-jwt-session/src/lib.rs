@@ -152,7 +152,7 @@ pub use session::SessionEnd;
 pub use store::AuthStore;
 pub use token::Tokens;
 pub use transport::{ApiResponse, HttpMethod};
-pub use user::{DjoserUser, SessionUser, UserDecodeError};
+pub use user::{DjoserUser, SessionUser, UserDecodeError, UserFields};
 
 /// What this crate's browser tests need and nothing else. Not part of the API: it may change in
 /// any release.

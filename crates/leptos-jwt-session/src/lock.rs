@@ -11,10 +11,12 @@
 //!    read back after a pause. Best effort only: across browser processes two tabs can both
 //!    believe they hold it. Rotation with blacklisting may then log a user out now and then.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+#[cfg(feature = "testing")]
 use std::future::Future;
 use std::rc::Rc;
 
+use futures::future::LocalBoxFuture;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -30,56 +32,56 @@ pub(crate) struct LockPlace<'a> {
     pub idb: Option<&'a Idb>,
 }
 
-/// Runs `work` while holding the lock. `None` when the lock could not be had: a fallback lease
+/// Work to run under the lock.
+pub(crate) type Work = Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>;
+
+/// Runs `work` while holding the lock; `false` when the lock could not be had: a fallback lease
 /// stayed taken for longer than a whole lease, or the browser's lock manager lost `work` (which
 /// the Web Locks specification does not allow). `work` has not run then; callers treat it as a
 /// passing failure.
-pub(crate) async fn with_lock<T, F, Fut>(place: LockPlace<'_>, work: F) -> Option<T>
-where
-    T: 'static,
-    F: FnOnce() -> Fut + 'static,
-    Fut: Future<Output = T> + 'static,
-{
+pub(crate) async fn with_lock(place: LockPlace<'_>, work: Work) -> bool {
     let work = Rc::new(RefCell::new(Some(work)));
-    if let Some(result) = with_web_lock(place.window, place.name, work.clone()).await {
-        return Some(result);
+    if with_web_lock(place.window, place.name, work.clone()).await {
+        return true;
     }
     // Web Locks are missing, or refused the request before running anything.
-    let work = work.borrow_mut().take()?;
+    let Some(work) = work.borrow_mut().take() else {
+        return false;
+    };
     with_lease(&place, work).await
 }
 
-type Work<F> = Rc<RefCell<Option<F>>>;
-
-/// `Some(result)` when Web Locks ran `work`; `None` when they are not there to use.
-async fn with_web_lock<T, F, Fut>(window: &web_sys::Window, name: &str, work: Work<F>) -> Option<T>
-where
-    T: 'static,
-    F: FnOnce() -> Fut + 'static,
-    Fut: Future<Output = T> + 'static,
-{
-    let locks = Reflect::get(&window.navigator(), &"locks".into()).ok()?;
-    let request: Function = Reflect::get(&locks, &"request".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let result: Rc<RefCell<Option<T>>> = Rc::default();
-    let output = result.clone();
+/// `true` when Web Locks ran `work`; `false` when they are not there to use.
+async fn with_web_lock(
+    window: &web_sys::Window,
+    name: &str,
+    work: Rc<RefCell<Option<Work>>>,
+) -> bool {
+    let locks = Reflect::get(&window.navigator(), &"locks".into()).ok();
+    let request: Option<Function> = locks
+        .as_ref()
+        .and_then(|locks| Reflect::get(locks, &"request".into()).ok())
+        .and_then(|request| request.dyn_into().ok());
+    let (Some(locks), Some(request)) = (locks, request) else {
+        return false;
+    };
+    let ran = Rc::new(Cell::new(false));
+    let done = ran.clone();
     let callback = Closure::once_into_js(move |_lock: JsValue| {
         wasm_bindgen_futures::future_to_promise(async move {
             let work = work.borrow_mut().take();
             if let Some(work) = work {
-                let value = work().await;
-                output.borrow_mut().replace(value);
+                work().await;
+                done.set(true);
             }
             Ok(JsValue::UNDEFINED)
         })
     });
-    let promise = request
-        .call2(&locks, &JsValue::from_str(name), &callback)
-        .ok()?;
+    let Ok(promise) = request.call2(&locks, &JsValue::from_str(name), &callback) else {
+        return false;
+    };
     let _ = JsFuture::from(js_sys::Promise::from(promise)).await;
-    result.take()
+    ran.get()
 }
 
 /// A lease is `"<holder> <until, whole ms>"`; anything unreadable counts as expired.
@@ -99,11 +101,7 @@ async fn pause_before_retry() {
     gloo_timers::future::TimeoutFuture::new(40 + (js_sys::Math::random() * 40.0) as u32).await;
 }
 
-async fn with_lease<T, F, Fut>(place: &LockPlace<'_>, work: F) -> Option<T>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = T>,
-{
+async fn with_lease(place: &LockPlace<'_>, work: Work) -> bool {
     let key = format!("{}.lease", place.name);
     let holder = new_holder();
     // A dead holder's lease runs out within one lease length; past that, storage misbehaves.
@@ -119,18 +117,18 @@ where
                 .await;
             match taken {
                 Some(true) => {
-                    let result = work().await;
+                    work().await;
                     let released = format!("{holder}0");
                     let _ = idb
                         .compare_and_set(&key, &released, move |current| {
                             current.is_some_and(|lease| lease.starts_with(&holder))
                         })
                         .await;
-                    return Some(result);
+                    return true;
                 }
                 // IndexedDB failed under us: the storage lease is all that is left.
                 None => break,
-                Some(false) if now_ms() > give_up_at => return None,
+                Some(false) if now_ms() > give_up_at => return false,
                 Some(false) => pause_before_retry().await,
             }
         }
@@ -138,20 +136,17 @@ where
     with_storage_lease(place, &key, &holder, give_up_at, work).await
 }
 
-async fn with_storage_lease<T, F, Fut>(
+async fn with_storage_lease(
     place: &LockPlace<'_>,
     key: &str,
     holder: &str,
     give_up_at: f64,
-    work: F,
-) -> Option<T>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = T>,
-{
+    work: Work,
+) -> bool {
     let Some(storage) = place.window.local_storage().ok().flatten() else {
         // No storage at all: no other tab can share a session with this one.
-        return Some(work().await);
+        work().await;
+        return true;
     };
     let held_by_me = || {
         storage
@@ -166,7 +161,8 @@ where
             let mine = format!("{holder}{}", (now_ms() + place.lease_ms) as i64);
             if storage.set_item(key, &mine).is_err() {
                 // Storage refuses writes: no lease is possible, so none can be contended.
-                return Some(work().await);
+                work().await;
+                return true;
             }
             // Another tab may have written in the same moment; the last writer holds it.
             gloo_timers::future::TimeoutFuture::new(30).await;
@@ -175,29 +171,28 @@ where
             }
         }
         if now_ms() > give_up_at {
-            return None;
+            return false;
         }
         pause_before_retry().await;
     }
-    let result = work().await;
+    work().await;
     if held_by_me() {
         let _ = storage.remove_item(key);
     }
-    Some(result)
+    true
 }
 
-/// The cross-tab lock, for the browser tests of its fallbacks.
+/// The cross-tab lock, for the browser tests of its fallbacks: runs `work` under the lock
+/// `name` of `window`'s origin; `false` when the lock could not be had.
 #[cfg(feature = "testing")]
-pub async fn with_lock_for_tests<T, F, Fut>(
+pub async fn with_lock_for_tests<Fut>(
     window: &web_sys::Window,
     name: &str,
     lease_ms: f64,
-    work: F,
-) -> Option<T>
+    work: impl FnOnce() -> Fut + 'static,
+) -> bool
 where
-    T: 'static,
-    F: FnOnce() -> Fut + 'static,
-    Fut: Future<Output = T> + 'static,
+    Fut: Future<Output = ()> + 'static,
 {
     let idb = Idb::open(window, name).await;
     let place = LockPlace {
@@ -206,7 +201,7 @@ where
         lease_ms,
         idb: idb.as_ref(),
     };
-    with_lock(place, work).await
+    with_lock(place, Box::new(move || Box::pin(work()))).await
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! One HTTP exchange over gloo-net, read to the end, with a timeout. No auth logic here.
 
-use futures::future::{select, Either};
+use futures::future::{select, Either, LocalBoxFuture};
 use gloo_net::http::{Method, RequestBuilder};
 
 use std::fmt;
@@ -121,9 +121,14 @@ pub(crate) struct Exchange<'a> {
     pub timeout_ms: u32,
 }
 
-impl Exchange<'_> {
-    /// Sends the request and reads the whole answer. Fails only when no answer came.
-    pub async fn send(self) -> ApiResult<ApiResponse> {
+impl<'a> Exchange<'a> {
+    /// Sends the request and reads the whole answer. Fails only when no answer came. Boxed, so
+    /// that its state machine exists once, whoever sends.
+    pub fn send(self) -> LocalBoxFuture<'a, ApiResult<ApiResponse>> {
+        Box::pin(self.send_now())
+    }
+
+    async fn send_now(self) -> ApiResult<ApiResponse> {
         let abort = web_sys::AbortController::new().map_err(|_| ApiError::Network)?;
         let mut builder = RequestBuilder::new(self.url)
             .method(self.method.to_gloo())

@@ -101,6 +101,83 @@ impl SessionUser for DjoserUser {
     }
 }
 
+/// Any user model, as the fields `users/me/` returns, for apps that show them rather than
+/// compute with them: no serde, no type of your own. Strings, numbers, booleans and `null` are
+/// kept, as text; nested values are left out.
+///
+/// ```
+/// use leptos_jwt_session::{SessionUser, UserFields};
+///
+/// let user = UserFields::from_json(r#"{"display_name":"Ada","id":1,"email":"ada@example.com"}"#)
+///     .unwrap();
+/// assert_eq!(user.get("display_name"), Some("Ada"));
+/// assert_eq!(user.get("id"), Some("1"));
+/// assert_eq!(user.get("username"), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserFields {
+    fields: Vec<(String, Option<String>)>,
+}
+
+impl UserFields {
+    /// A field's value as text; `None` when it is missing or `null`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(field, _)| field == name)
+            .and_then(|(_, value)| value.as_deref())
+    }
+
+    /// The first of `names` that the user has and that is not empty: the name to show, say
+    /// `first_of(&["display_name", "username", "email"])`.
+    pub fn first_of(&self, names: &[&str]) -> Option<&str> {
+        names
+            .iter()
+            .find_map(|name| self.get(name).filter(|value| !value.is_empty()))
+    }
+
+    /// Every field, in the server's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.fields
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_deref()))
+    }
+}
+
+impl SessionUser for UserFields {
+    fn from_json(text: &str) -> Result<Self, UserDecodeError> {
+        let Json::Object(members) = Json::parse(text)? else {
+            return Err(UserDecodeError::new("expected an object"));
+        };
+        let fields = members
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let text = match value {
+                    Json::Null => None,
+                    Json::Bool(flag) => Some(flag.to_string()),
+                    Json::Number(number) => Some(number.as_str().to_owned()),
+                    Json::String(text) => Some(text),
+                    Json::Array(_) | Json::Object(_) => return None,
+                };
+                Some((name, text))
+            })
+            .collect();
+        Ok(Self { fields })
+    }
+
+    fn to_json(&self) -> String {
+        // Numbers and booleans come back as strings: what `get` gives is the same.
+        Json::Object(
+            self.fields
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone().into()))
+                .collect(),
+        )
+        .to_string()
+    }
+}
+
 #[cfg(feature = "serde")]
 impl<T> SessionUser for T
 where
@@ -128,6 +205,24 @@ mod tests {
                 .expect("user");
         assert_eq!(user.username, "demo");
         assert_eq!(DjoserUser::from_json(&user.to_json()), Ok(user));
+    }
+
+    #[test]
+    fn any_user_model_reads_as_fields_and_round_trips() {
+        let user = UserFields::from_json(
+            r#"{"display_name":"Demo User","id":1,"email":"d@example.com","staff":false,"groups":[1],"nick":null}"#,
+        )
+        .expect("fields");
+        assert_eq!(user.get("id"), Some("1"));
+        assert_eq!(user.get("staff"), Some("false"));
+        assert_eq!(user.get("groups"), None, "nested values are left out");
+        assert_eq!(user.get("nick"), None);
+        assert_eq!(
+            user.first_of(&["username", "display_name"]),
+            Some("Demo User")
+        );
+        assert_eq!(UserFields::from_json(&user.to_json()), Ok(user));
+        assert!(UserFields::from_json("[1]").is_err());
     }
 
     #[test]

@@ -329,7 +329,7 @@ async fn never_overlap(windows: &[web_sys::Window]) {
         })
     });
     let finished = join_all(runs).await;
-    assert!(finished.iter().all(Option::is_some), "all ran");
+    assert!(finished.iter().all(|ran| *ran), "all ran");
     assert!(!overlapped.get(), "the critical sections never overlapped");
 }
 
