@@ -275,9 +275,10 @@ impl Browser {
         .await;
     }
 
-    /// Fills in the login form and submits it. Does not wait for the outcome.
-    pub async fn submit_login(&self, username: &str, password: &str) {
-        self.fill("#username", username).await;
+    /// Fills in the login form (its login field is a username or an email address, whichever
+    /// the user model logs in with) and submits it. Does not wait for the outcome.
+    pub async fn submit_login(&self, login: &str, password: &str) {
+        self.fill("input[autocomplete=username]", login).await;
         self.fill("#password", password).await;
         self.click_button("Log in").await;
     }

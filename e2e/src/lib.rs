@@ -1,36 +1,43 @@
 //! End-to-end tests for interceptor-app: the release build of the app (`dist/`) in headless
 //! Chromium, driven through chromedriver with fantoccini, against the reference backend running
-//! in the test process.
+//! in the test process, and against the bundled Django (`backends/django`).
 //!
 //! ```text
 //! trunk build --release
 //! cargo test -p interceptor-e2e -- --test-threads=1
 //! ```
 //!
-//! Each test starts its own [`Harness`]: a [`TestServer`] on a free port (in-memory database,
-//! test hooks on, the demo user) and a [`Browser`] (chromedriver on another free port, one
-//! Chromium). Nothing is shared between tests and no port is fixed. `CHROMEDRIVER` and
-//! `CHROMIUM` override the Debian paths.
+//! Each test starts its own [`Harness`]: a backend on a free port (the reference one with an
+//! in-memory database, or Django with a throwaway one; test hooks on, the demo user) and a
+//! [`Browser`] (chromedriver on another free port, one Chromium). Nothing is shared between
+//! tests and no port is fixed. `CHROMEDRIVER` and `CHROMIUM` override the Debian paths.
 
 pub mod browser;
+pub mod django;
 pub mod driver;
+pub mod hooks;
 pub mod http;
 pub mod server;
+pub mod site;
 
 pub use browser::{Browser, WAIT};
+pub use django::DjangoServer;
 pub use driver::ChromeDriver;
+pub use hooks::Hooks;
 pub use http::{Answer, Http};
 pub use interceptor_server::config::DEFAULT_DEMO_PASSWORD as DEMO_PASSWORD;
-pub use interceptor_server::state::DEMO_USERNAME;
+pub use interceptor_server::state::{DEMO_DISPLAY_NAME, DEMO_EMAIL, DEMO_USERNAME};
 pub use interceptor_server::test_hooks::LogEntry;
 pub use server::TestServer;
+pub use site::StaticSite;
 
+use std::ops::Deref;
 use std::sync::{Arc, LazyLock};
 
 use serde_json::Value;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// Where the app keeps its session in `localStorage` (`src/auth/session.rs`, `STORAGE_KEY`).
+/// Where the app keeps its session in `localStorage` (its namespace is `interceptor-app`).
 pub const STORAGE_KEY: &str = "interceptor-app.session.v1";
 
 /// One harness at a time in this process, even when the test harness runs tests in parallel
@@ -38,24 +45,165 @@ pub const STORAGE_KEY: &str = "interceptor-app.session.v1";
 /// timing-sensitive scenarios slow and unfair, and nothing is gained.
 static ONE_AT_A_TIME: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
 
-/// A server and a browser pointed at it.
+/// The Django settings a run uses, on the backend and in the app's page alike (SimpleJWT's
+/// `AUTH_HEADER_TYPES` and `USER_ID_CLAIM`, djoser's `LOGIN_FIELD` with an email-login user
+/// model). The default is djoser's and SimpleJWT's own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Variant {
+    pub header_type: Option<&'static str>,
+    pub login_field: Option<&'static str>,
+    pub user_id_claim: Option<&'static str>,
+}
+
+impl Variant {
+    /// `shared/WIRE.md`'s "common variant": the `JWT` header, `sub`, login by email.
+    pub const COMMON: Self = Self {
+        header_type: Some("JWT"),
+        login_field: Some("email"),
+        user_id_claim: Some("sub"),
+    };
+
+    /// The backend's flags (the reference server's, which `scripts/django` takes too).
+    pub fn server_flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        let settings = [
+            ("--auth-header-type", self.header_type),
+            ("--login-field", self.login_field),
+            ("--user-id-claim", self.user_id_claim),
+        ];
+        for (flag, value) in settings {
+            if let Some(value) = value {
+                flags.extend([flag.to_owned(), value.to_owned()]);
+            }
+        }
+        flags
+    }
+
+    /// The page's meta tags that tell the app the same (`AuthConfig::from_document`).
+    pub fn meta_tags(&self) -> String {
+        let settings = [
+            ("auth-header-type", self.header_type),
+            ("auth-login-field", self.login_field),
+            ("auth-user-id-claim", self.user_id_claim),
+        ];
+        settings
+            .iter()
+            .filter_map(|(name, value)| {
+                value.map(|value| format!(r#"<meta name="{name}" content="{value}" />"#))
+            })
+            .collect()
+    }
+
+    /// What the demo user logs in with.
+    pub fn demo_login(&self) -> &'static str {
+        match self.login_field {
+            Some("email") => DEMO_EMAIL,
+            _ => DEMO_USERNAME,
+        }
+    }
+
+    /// The name the home page greets the demo user by.
+    pub fn demo_name(&self) -> &'static str {
+        match self.login_field {
+            Some("email") => DEMO_DISPLAY_NAME,
+            _ => DEMO_USERNAME,
+        }
+    }
+}
+
+/// Which backend a harness runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The reference backend, in this process, serving the app itself.
+    Reference,
+    /// The bundled Django in a child process; the app is served from another origin and
+    /// calls it across origins, as a deployment would.
+    Django(Variant),
+}
+
+/// A running backend. Its test hooks and token endpoints are reached through `Deref`.
+pub enum Server {
+    Reference(TestServer),
+    Django(Box<DjangoSite>),
+}
+
+/// Django and the site that serves the app pointed at it.
+pub struct DjangoSite {
+    pub django: DjangoServer,
+    pub site: StaticSite,
+}
+
+impl Deref for Server {
+    type Target = Hooks;
+
+    fn deref(&self) -> &Hooks {
+        match self {
+            Self::Reference(server) => server.hooks(),
+            Self::Django(django) => django.django.hooks(),
+        }
+    }
+}
+
+impl Server {
+    /// The origin the app is served from.
+    pub fn app_origin(&self) -> &str {
+        match self {
+            Self::Reference(server) => server.hooks().origin(),
+            Self::Django(django) => django.site.origin(),
+        }
+    }
+
+    /// The reference backend, for what only it can do (go down and come back).
+    ///
+    /// # Panics
+    ///
+    /// Against Django.
+    pub fn reference(&mut self) -> &mut TestServer {
+        match self {
+            Self::Reference(server) => server,
+            Self::Django(_) => panic!("this scenario needs the reference backend"),
+        }
+    }
+}
+
+/// A backend and a browser pointed at the app that uses it.
 pub struct Harness {
     // Dropped in this order: the browser while the server still answers, then the server, then
     // the turn, so the next test starts on a quiet machine.
     pub browser: Browser,
-    pub server: TestServer,
+    pub server: Server,
+    pub variant: Variant,
     _turn: OwnedMutexGuard<()>,
 }
 
 impl Harness {
-    /// Waits for its turn, then starts the server, then the browser.
+    /// The reference backend and a browser.
     pub async fn start() -> Self {
+        Self::start_on(Backend::Reference).await
+    }
+
+    /// Waits for its turn, then starts the backend, then the browser.
+    pub async fn start_on(backend: Backend) -> Self {
         let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;
-        let server = TestServer::start().await;
-        let browser = Browser::start(server.origin()).await;
+        let (server, variant) = match backend {
+            Backend::Reference => (
+                Server::Reference(TestServer::start().await),
+                Variant::default(),
+            ),
+            Backend::Django(variant) => {
+                // The site's port is known first, so that Django can allow it as an origin.
+                let (site, django) = start_django(&variant).await;
+                (
+                    Server::Django(Box::new(DjangoSite { django, site })),
+                    variant,
+                )
+            }
+        };
+        let browser = Browser::start(server.app_origin()).await;
         Self {
             browser,
             server,
+            variant,
             _turn: turn,
         }
     }
@@ -66,6 +214,7 @@ impl Harness {
             browser,
             server,
             _turn: turn,
+            ..
         } = self;
         browser.close().await;
         drop(server);
@@ -78,15 +227,17 @@ impl Harness {
         let browser = &self.browser;
         browser.open("/").await;
         browser.wait_for_location("/login").await;
-        browser.submit_login(DEMO_USERNAME, DEMO_PASSWORD).await;
+        browser
+            .submit_login(self.variant.demo_login(), DEMO_PASSWORD)
+            .await;
         browser.wait_for_location("/").await;
         browser
-            .wait_for_text("[data-test=username]", DEMO_USERNAME)
+            .wait_for_text("[data-test=username]", self.variant.demo_name())
             .await;
     }
 
-    /// The app's stored state (`StoredState`: `{"generation", "session": {"tokens", "user"}}`),
-    /// `None` when nothing is stored.
+    /// The app's stored state (`{"generation", "writer", "session": {"id", "tokens", "user"},
+    /// "ended"}`), `None` when nothing is stored.
     pub async fn stored_state(&self) -> Option<Value> {
         let json = self.browser.local_storage(STORAGE_KEY).await?;
         Some(
@@ -105,7 +256,17 @@ impl Harness {
     }
 }
 
-/// Milliseconds since the epoch, the clock the server's request log uses (same process).
+/// Django, and the app's page pointed at it from an origin of its own.
+async fn start_django(variant: &Variant) -> (StaticSite, DjangoServer) {
+    // The site must name Django's API base, and Django must allow the site's origin: the site
+    // takes its port first, with a page pointing at a placeholder replaced once Django runs.
+    let placeholder = StaticSite::start("http://127.0.0.1:9/api/", variant).await;
+    let django = DjangoServer::start(placeholder.origin(), variant).await;
+    let site = placeholder.repoint(&format!("{}/api/", django.hooks().origin()));
+    (site, django)
+}
+
+/// Milliseconds since the epoch, the clock the server's request log uses.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -4,23 +4,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use hyper::Method;
 use interceptor_server::db::IN_MEMORY;
-use interceptor_server::test_hooks::LogEntry;
 use interceptor_server::{app, AppState, Clock, Db, Settings};
-use serde_json::{json, Value};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::http::{Answer, Http};
-
-/// The API's token paths, as the request log shows them.
-pub const JWT_CREATE: &str = "/api/v1/auth/jwt/create/";
-pub const JWT_REFRESH: &str = "/api/v1/auth/jwt/refresh/";
-pub const JWT_BLACKLIST: &str = "/api/v1/auth/jwt/blacklist/";
-pub const USERS_ME: &str = "/api/v1/auth/users/me/";
+use crate::hooks::Hooks;
 
 /// The release build that `trunk build --release` leaves in `<workspace>/dist`.
 ///
@@ -43,10 +34,9 @@ pub fn dist_dir() -> PathBuf {
 /// The backend serving on `127.0.0.1:<free port>`: in-memory database, test hooks on, the demo
 /// user with its default password, `dist/` as the site. Stops when dropped.
 pub struct TestServer {
-    origin: String,
+    hooks: Hooks,
     addr: SocketAddr,
     state: AppState,
-    http: Http,
     task: JoinHandle<()>,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -92,10 +82,9 @@ impl TestServer {
         let addr = listener.local_addr().expect("the listener's address");
         let (task, stop) = serve(listener, state.clone());
         Self {
-            origin: format!("http://{addr}"),
+            hooks: Hooks::new(&format!("http://{addr}")),
             addr,
             state,
-            http: Http::default(),
             task,
             stop: Some(stop),
         }
@@ -127,71 +116,14 @@ impl TestServer {
         self.stop = Some(stop);
     }
 
-    /// `http://127.0.0.1:<port>`, no trailing slash.
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-
-    /// The absolute URL of `path` (which starts with `/`).
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.origin)
+    /// Its test hooks and token endpoints.
+    pub fn hooks(&self) -> &Hooks {
+        &self.hooks
     }
 
     /// The server's state, for what the hooks do not show.
     pub fn state(&self) -> &AppState {
         &self.state
-    }
-
-    /// `PUT /__test__/config` with a partial config such as `{"access_ttl_ms": 2000}`; returns the
-    /// config now in force.
-    pub async fn set_config(&self, patch: Value) -> Value {
-        let answer = self
-            .http
-            .expect(Method::PUT, &self.url("/__test__/config"), Some(&patch))
-            .await;
-        assert_eq!(
-            answer.status, 200,
-            "PUT /__test__/config {patch}: {answer:?}"
-        );
-        answer.body
-    }
-
-    /// `GET /__test__/log`: every `/api/` request so far, preflights included, in the order
-    /// they finished.
-    pub async fn log(&self) -> Vec<LogEntry> {
-        let answer = self
-            .http
-            .expect(Method::GET, &self.url("/__test__/log"), None)
-            .await;
-        assert_eq!(answer.status, 200, "GET /__test__/log: {answer:?}");
-        serde_json::from_value(answer.body["requests"].clone()).expect("the log's JSON shape")
-    }
-
-    /// `DELETE /__test__/log`.
-    pub async fn clear_log(&self) {
-        let answer = self
-            .http
-            .expect(Method::DELETE, &self.url("/__test__/log"), None)
-            .await;
-        assert_eq!(answer.status, 204, "DELETE /__test__/log: {answer:?}");
-    }
-
-    /// `POST <path>` with a JSON body, from the test rather than the browser.
-    pub async fn post(&self, path: &str, body: &Value) -> Answer {
-        self.http
-            .expect(Method::POST, &self.url(path), Some(body))
-            .await
-    }
-
-    /// `POST jwt/blacklist/` for `refresh`.
-    pub async fn blacklist(&self, refresh: &str) -> Answer {
-        self.post(JWT_BLACKLIST, &json!({ "refresh": refresh }))
-            .await
-    }
-
-    /// `POST jwt/refresh/` with `refresh`.
-    pub async fn refresh(&self, refresh: &str) -> Answer {
-        self.post(JWT_REFRESH, &json!({ "refresh": refresh })).await
     }
 }
 
@@ -199,24 +131,4 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-/// The entries for `path` (preflights left out).
-pub fn requests_to<'a>(log: &'a [LogEntry], path: &str) -> Vec<&'a LogEntry> {
-    log.iter()
-        .filter(|entry| entry.method != "OPTIONS" && entry.path == path)
-        .collect()
-}
-
-/// One line per entry, for assertion messages.
-pub fn describe(log: &[LogEntry]) -> String {
-    log.iter()
-        .map(|e| {
-            format!(
-                "  {} {} {} bearer={} at {}",
-                e.method, e.path, e.status, e.bearer, e.at_ms
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }

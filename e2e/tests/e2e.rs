@@ -4,266 +4,50 @@
 //! trunk build --release && cargo test -p interceptor-e2e -- --test-threads=1
 //! ```
 
-use std::time::Duration;
+mod scenarios;
 
-use interceptor_e2e::server::{
-    describe, requests_to, JWT_BLACKLIST, JWT_CREATE, JWT_REFRESH, USERS_ME,
-};
-use interceptor_e2e::{now_ms, Harness, DEMO_PASSWORD, DEMO_USERNAME, STORAGE_KEY};
+use interceptor_e2e::{Harness, DEMO_USERNAME};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logging_in_through_the_form_shows_the_user_at_home() {
     let h = Harness::start().await;
-    let browser = &h.browser;
-
-    browser.open("/").await;
-    browser.wait_for_location("/login").await;
-    browser.fill("#username", DEMO_USERNAME).await;
-    browser.fill("#password", DEMO_PASSWORD).await;
-    browser.click_button("Log in").await;
-
-    browser.wait_for_location("/").await;
-    browser
-        .wait_for_text("[data-test=username]", DEMO_USERNAME)
-        .await;
-    assert_eq!(
-        browser.count("#username").await,
-        0,
-        "the login form is gone"
-    );
-    let log = h.server.log().await;
-    assert_eq!(
-        requests_to(&log, JWT_CREATE).len(),
-        1,
-        "one login:\n{}",
-        describe(&log)
-    );
+    scenarios::logging_in_shows_the_user_at_home(&h).await;
     h.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_keeps_the_session() {
     let h = Harness::start().await;
-    let browser = &h.browser;
-    h.log_in_from_home().await;
-    h.server.clear_log().await;
-
-    browser.reload().await;
-
-    browser
-        .wait_for_text("[data-test=username]", DEMO_USERNAME)
-        .await;
-    assert_eq!(browser.location().await, "/");
-    assert_eq!(
-        browser.count("#username").await,
-        0,
-        "no login form after a reload"
-    );
-    let log = h.server.log().await;
-    assert!(
-        requests_to(&log, JWT_CREATE).is_empty(),
-        "the session came from storage, not from a new login:\n{}",
-        describe(&log)
-    );
+    scenarios::a_reload_keeps_the_session(&h).await;
     h.finish().await;
 }
 
-/// The login's token is dead by the click, and all ten requests still succeed.
-///
-/// Besides refreshing on demand, the app refreshes *ahead* of expiry (the session keeper,
-/// `src/api/keeper.rs`). A 2 s token counts as 1 s of validity (the claims' whole seconds are
-/// taken off) and the keeper renews it about once a second, so the burst meets either a token
-/// still valid or the keeper's refresh under way, and joins it. Hence:
-///
-/// - How many refreshes follow the click (0 or 1) depends on where the click falls in the
-///   keeper's cycle, so it is not asserted; what always holds is that refreshes never overlap:
-///   one shared refresh, never one per request.
-/// - No request is refused: a request refreshes first once the token is within the lead time
-///   of its expiry, so none goes out with a token the server may already count as expired.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_access_token_does_not_stop_the_next_action() {
     let h = Harness::start().await;
-    let browser = &h.browser;
-    h.server.set_config(json!({ "access_ttl_ms": 2000 })).await;
-    h.log_in_from_home().await;
-    let logged_in_at = now_ms();
-
-    // Longer than the token lives: the one from the login is dead by the click.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let clicked_at = now_ms();
-    browser.click_button("Fire 10 requests").await;
-    browser
-        .wait_for_text("[data-test=burst-result]", "10 of 10 succeeded")
-        .await;
-
-    let log = h.server.log().await;
-    let all = describe(&log);
-    assert!(
-        log.iter().all(|entry| entry.status != 401),
-        "no request met a refused token:\n{all}"
-    );
-    let burst: Vec<_> = requests_to(&log, USERS_ME)
-        .into_iter()
-        .filter(|entry| entry.at_ms >= clicked_at)
-        .collect();
-    assert_eq!(
-        burst.len(),
-        10,
-        "ten users/me/ after the click, none retried:\n{all}"
-    );
-    assert!(
-        burst.iter().all(|entry| entry.bearer),
-        "every burst request carried the token:\n{all}"
-    );
-    assert_eq!(
-        burst.iter().filter(|entry| entry.status == 200).count(),
-        10,
-        "{all}"
-    );
-
-    let mut refreshes: Vec<u64> = requests_to(&log, JWT_REFRESH)
-        .iter()
-        .map(|entry| entry.at_ms)
-        .collect();
-    refreshes.sort_unstable();
-    assert!(
-        refreshes
-            .iter()
-            .any(|at| (logged_in_at..clicked_at).contains(at)),
-        "the keeper renews the token before it expires, with nothing to send:\n{all}"
-    );
-    assert!(
-        refreshes.windows(2).all(|pair| pair[1] - pair[0] >= 500),
-        "refreshes never overlap (requests join the one under way):\n{all}"
-    );
-    let after_click = refreshes.iter().filter(|at| **at >= clicked_at).count();
-    eprintln!("after the click: {after_click} refresh(es), no request refused");
+    scenarios::an_expired_access_token_does_not_stop_the_next_action(&h, false).await;
     h.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_refresh_sends_to_login_and_back_to_the_same_page() {
     let h = Harness::start().await;
-    let browser = &h.browser;
-    h.log_in_from_home().await;
-    browser.click_link("Profile").await;
-    browser.wait_for_location("/profile").await;
-    browser
-        .wait_for_text("[data-test=profile-username]", DEMO_USERNAME)
-        .await;
-
-    // The server stops honouring the refresh token...
-    let refresh = h.stored_refresh_token().await;
-    let blacklisted = h.server.blacklist(&refresh).await;
-    assert_eq!(blacklisted.status, 200, "{blacklisted:?}");
-    // ...and the access token stops working, so the next request needs a refresh.
-    let mut state = h.stored_state().await.expect("a stored session");
-    let access = state["session"]["tokens"]["access"]
-        .as_str()
-        .expect("an access token")
-        .to_owned();
-    let (unsigned, _signature) = access.rsplit_once('.').expect("a JWT");
-    state["session"]["tokens"]["access"] = json!(format!(
-        "{unsigned}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-    ));
-    browser
-        .set_local_storage(STORAGE_KEY, &state.to_string())
-        .await;
-    browser.reload().await;
-
-    browser.wait_for_location("/login?next=/profile").await;
-    browser
-        .wait_for_text(".alert", "Your session has expired. Please log in again.")
-        .await;
-    browser.submit_login(DEMO_USERNAME, DEMO_PASSWORD).await;
-    browser.wait_for_location("/profile").await;
-    browser
-        .wait_for_text("[data-test=profile-username]", DEMO_USERNAME)
-        .await;
+    scenarios::a_refused_refresh_sends_to_login_and_back_to_the_same_page(&h).await;
     h.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logging_out_ends_the_session_on_the_server_too() {
     let h = Harness::start().await;
-    let browser = &h.browser;
-    h.log_in_from_home().await;
-    let refresh = h.stored_refresh_token().await;
-    // The token works before the logout (so the 401 below is the logout's doing).
-    let before = h.server.refresh(&refresh).await;
-    assert_eq!(before.status, 200, "{before:?}");
-
-    browser.click_button("Log out").await;
-
-    browser.wait_for_location("/login").await;
-    let server = &h.server;
-    browser
-        .poll(
-            "the app to blacklist its refresh token",
-            interceptor_e2e::WAIT,
-            || async {
-                let log = server.log().await;
-                if requests_to(&log, JWT_BLACKLIST)
-                    .iter()
-                    .any(|e| e.status == 200)
-                {
-                    Ok(())
-                } else {
-                    Err(describe(&log))
-                }
-            },
-        )
-        .await;
-    let after = h.server.refresh(&refresh).await;
-    assert_eq!(after.status, 401, "{after:?}");
-    assert_eq!(after.body["code"], "token_not_valid", "{after:?}");
-    let stored = h.stored_state().await;
-    assert!(
-        stored
-            .as_ref()
-            .is_none_or(|state| state["session"].is_null()),
-        "no session left in storage: {stored:?}"
-    );
+    scenarios::logging_out_ends_the_session_on_the_server_too(&h).await;
     h.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logout_in_one_tab_logs_the_other_out() {
     let h = Harness::start().await;
-    let browser = &h.browser;
-    h.log_in_from_home().await;
-    let first = browser.window().await;
-
-    let second = browser.new_window(true).await;
-    browser.switch_to(second).await;
-    browser.open("/").await;
-    browser
-        .wait_for_text("[data-test=username]", DEMO_USERNAME)
-        .await;
-    assert_eq!(browser.location().await, "/");
-    assert_eq!(
-        browser.count("#username").await,
-        0,
-        "no login in the second tab"
-    );
-
-    let log = h.server.log().await;
-    assert_eq!(
-        requests_to(&log, JWT_CREATE).len(),
-        1,
-        "the second tab shares the first one's session:\n{}",
-        describe(&log)
-    );
-
-    browser.click_button("Log out").await;
-    browser.wait_for_location("/login").await;
-
-    browser.switch_to(first).await;
-    browser
-        .wait_for_location_within("/login", Duration::from_secs(3))
-        .await;
-    assert_eq!(browser.count("[data-test=username]").await, 0);
+    scenarios::a_logout_in_one_tab_logs_the_other_out(&h).await;
     h.finish().await;
 }
 
@@ -274,7 +58,7 @@ async fn the_server_going_down_during_a_refresh_keeps_the_session_and_recovers()
     let mut h = Harness::start().await;
     h.server.set_config(json!({ "access_ttl_ms": 3000 })).await;
     h.log_in_from_home().await;
-    h.server.go_down().await;
+    h.server.reference().go_down().await;
 
     // The keeper's refresh falls due about 1.7 s after login and cannot connect.
     h.browser
@@ -290,7 +74,7 @@ async fn the_server_going_down_during_a_refresh_keeps_the_session_and_recovers()
         Ok(DEMO_USERNAME)
     );
 
-    h.server.come_back().await;
+    h.server.reference().come_back().await;
     h.browser
         .wait_for_text("[data-test=connectivity]", "online")
         .await;
