@@ -1,17 +1,29 @@
-# Starting and stopping the reference backend for the other scripts; sourced, not run.
+# Starting and stopping a backend for the other scripts: the reference backend, or the bundled
+# Django one (backends/django); sourced, not run.
 
 SERVER_PID=""
+SERVER_CMD=()
+SERVER_NAME=""
 
 # build_server: compiles the reference backend (debug: it builds fast and argon2 is optimised
 # through the dev profile).
 build_server() {
   step "reference backend"
   cargo build --locked --quiet -p interceptor-server || die "the reference backend did not build"
-  SERVER_BIN="$PWD/target/debug/interceptor-server"
+  SERVER_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/interceptor-server"
+  SERVER_CMD=("$SERVER_BIN")
+  SERVER_NAME="the reference backend"
 }
 
-# start_server ADDR LOG [FLAGS...]: starts it in the background, its output to the file LOG
-# (- for this terminal), and waits until it answers.
+# use_django: start_server runs the bundled Django backend (scripts/django) instead; it
+# takes the reference backend's flags.
+use_django() {
+  SERVER_CMD=(bash scripts/django)
+  SERVER_NAME="the Django backend"
+}
+
+# start_server ADDR LOG [FLAGS...]: starts the backend chosen by build_server or use_django in
+# the background, its output to the file LOG (- for this terminal), and waits until it answers.
 start_server() {
   local addr=$1 log=$2
   shift 2
@@ -19,9 +31,9 @@ start_server() {
     die "something already listens on $addr; stop it or pick another port"
   fi
   if [ "$log" = - ]; then
-    "$SERVER_BIN" --bind "$addr" "$@" &
+    "${SERVER_CMD[@]}" --bind "$addr" "$@" &
   else
-    "$SERVER_BIN" --bind "$addr" "$@" >"$log" 2>&1 &
+    "${SERVER_CMD[@]}" --bind "$addr" "$@" >"$log" 2>&1 &
   fi
   SERVER_PID=$!
   trap stop_server EXIT
@@ -29,10 +41,10 @@ start_server() {
     if curl -s -o /dev/null "http://$addr/api/"; then
       return 0
     fi
-    kill -0 "$SERVER_PID" 2>/dev/null || die "the reference backend exited at start-up"
+    kill -0 "$SERVER_PID" 2>/dev/null || die "$SERVER_NAME exited at start-up"
     sleep 0.1
   done
-  die "the reference backend did not answer on $addr within 10 s"
+  die "$SERVER_NAME did not answer on $addr within 10 s"
 }
 
 stop_server() {

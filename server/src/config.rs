@@ -81,6 +81,12 @@ impl CorsPolicy {
         policy
     }
 
+    /// Whether every origin is allowed (`*`): django-cors-headers then answers
+    /// `Access-Control-Allow-Origin: *`.
+    pub fn allows_any(&self) -> bool {
+        self.any
+    }
+
     /// Whether a request's `Origin` header value is allowed.
     pub fn allows(&self, origin: &str) -> bool {
         self.any || self.origins.iter().any(|allowed| allowed == origin)

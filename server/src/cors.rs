@@ -3,7 +3,8 @@
 //! A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered 200 with an
 //! empty body before any view runs, whatever the origin. Every response gets
 //! `Vary: origin`; only allowed origins get `Access-Control-Allow-Origin` (the request's
-//! own origin, also under `*`), and `OPTIONS` responses also get the allowed headers,
+//! own origin, or `*` when any origin is allowed, as no credentials are allowed) and
+//! `Access-Control-Expose-Headers`, and `OPTIONS` responses also get the allowed headers,
 //! methods and max age.
 
 use axum::body::Body;
@@ -11,12 +12,13 @@ use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD,
-    CONTENT_LENGTH, ORIGIN, VARY,
+    CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::routes::DJANGO_HTML;
 use crate::state::AppState;
 
 /// `CORS_ALLOW_HEADERS` default.
@@ -37,11 +39,12 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     let origin = request.headers().get(ORIGIN).cloned();
     let is_options = request.method() == Method::OPTIONS;
     let mut response = if is_preflight(request.method(), request.headers()) {
+        // Django's bare HttpResponse: an empty HTML page.
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::OK;
-        response
-            .headers_mut()
-            .insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(DJANGO_HTML));
         response
     } else {
         next.run(request).await
@@ -51,16 +54,19 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     let allowed = origin.filter(|origin| origin.to_str().is_ok_and(|o| state.cors().allows(o)));
     if let Some(origin) = allowed {
         let headers = response.headers_mut();
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        if state.cors().allows_any() {
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        } else {
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
         // Not django-cors-headers' default (it exposes nothing): without it a client on another
         // origin cannot read Retry-After and cannot honour a 429. A Django deployment adds
-        // CORS_EXPOSE_HEADERS = ["Retry-After"] for the same.
-        if !is_options {
-            headers.insert(
-                ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static("retry-after"),
-            );
-        }
+        // CORS_EXPOSE_HEADERS = ["retry-after"] for the same (backends/django does), and then
+        // every answer to an allowed origin carries it, preflights included.
+        headers.insert(
+            ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after"),
+        );
         if is_options {
             headers.insert(
                 ACCESS_CONTROL_ALLOW_HEADERS,

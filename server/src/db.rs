@@ -357,6 +357,19 @@ pub fn set_password_hash(conn: &Connection, id: i64, password_hash: &str) -> Res
     Ok(updated == 1)
 }
 
+/// Deletes a user; `false` if the id is gone. Their issued refresh tokens stay, with no
+/// user, as `OutstandingToken.user` (`on_delete=SET_NULL`) does.
+pub fn delete_user(conn: &mut Connection, id: i64) -> Result<bool, DbError> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "UPDATE outstanding_tokens SET user_id = NULL WHERE user_id = ?1",
+        params![id],
+    )?;
+    let deleted = tx.execute("DELETE FROM users WHERE id = ?1", params![id])?;
+    tx.commit()?;
+    Ok(deleted == 1)
+}
+
 /// Records an issued refresh token (SimpleJWT's `OutstandingToken`).
 pub fn outstand(
     conn: &Connection,
@@ -550,6 +563,32 @@ mod tests {
         assert!(update_display_name(&conn, 999, "x")
             .expect("update")
             .is_none());
+    }
+
+    #[test]
+    fn a_deleted_user_leaves_its_tokens_without_a_user() {
+        let mut conn = db();
+        let new = NewUser {
+            id: None,
+            username: "zoe".into(),
+            email: String::new(),
+            display_name: String::new(),
+            password_hash: "x".into(),
+            date_joined: 0,
+        };
+        let zoe = insert_user(&conn, &new).expect("insert").expect("created");
+        outstand(&conn, "jti", Some(zoe.id), 0, 10).expect("outstand");
+        assert!(delete_user(&mut conn, zoe.id).expect("delete"));
+        assert!(user_by_id(&conn, zoe.id).expect("query").is_none());
+        let owner: Option<i64> = conn
+            .query_row(
+                "SELECT user_id FROM outstanding_tokens WHERE jti = 'jti'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("token row");
+        assert_eq!(owner, None);
+        assert!(!delete_user(&mut conn, zoe.id).expect("delete"));
     }
 
     #[test]

@@ -96,7 +96,8 @@ pub enum ApiError {
     /// 405 with the view's `Allow` list.
     #[error("Method \"{method}\" not allowed.")]
     MethodNotAllowed { method: String, allow: &'static str },
-    /// 404 for unknown paths.
+    /// DRF's JSON 404 from a view. (A path no route matches gets Django's HTML 404 page
+    /// instead: `routes::page_not_found`.)
     #[error("Not found.")]
     NotFound,
     /// 401 when no credentials came and the view needs them.
@@ -248,7 +249,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The JSON 404 for unknown paths.
+/// DRF's JSON 404.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
 }

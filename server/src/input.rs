@@ -130,7 +130,11 @@ fn python_json_message(text: &str, error: &serde_json::Error) -> String {
             ("Expecting value", false)
         }
         "trailing comma" => ("Expecting property name enclosed in double quotes", false),
-        "EOF while parsing a string" => ("Unterminated string starting at", false),
+        "EOF while parsing a string" => {
+            // Python points at the string's opening quote, serde at the end of the text.
+            let start = unterminated_string_start(text).unwrap_or(text.len());
+            return python_position("Unterminated string starting at", text, start);
+        }
         "invalid escape" => ("Invalid \\escape", false),
         "invalid unicode code point" | "unexpected end of hex escape" => {
             ("Invalid \\uXXXX escape", false)
@@ -160,6 +164,12 @@ fn python_json_message(text: &str, error: &serde_json::Error) -> String {
         }
         pos
     };
+    python_position(message, text, byte_pos)
+}
+
+/// `message: line L column C (char N)` for the byte offset `byte_pos`, counted in
+/// characters as Python does.
+fn python_position(message: &str, text: &str, byte_pos: usize) -> String {
     let before = &text[..byte_pos];
     let char_pos = before.chars().count();
     let line = before.matches('\n').count() + 1;
@@ -168,6 +178,22 @@ fn python_json_message(text: &str, error: &serde_json::Error) -> String {
         None => char_pos + 1,
     };
     format!("{message}: line {line} column {column} (char {char_pos})")
+}
+
+/// The byte offset of the opening quote of a string the text leaves open, if any.
+fn unterminated_string_start(text: &str) -> Option<usize> {
+    let mut open = None;
+    let mut escaped = false;
+    for (pos, byte) in text.bytes().enumerate() {
+        match (open, byte) {
+            (None, b'"') => open = Some(pos),
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), b'\\') => escaped = true,
+            (Some(_), b'"') => open = None,
+            _ => {}
+        }
+    }
+    open
 }
 
 /// The byte at serde's error position.
@@ -426,6 +452,14 @@ mod tests {
         assert_eq!(
             detail(b"{\"a\":1,}"),
             "Expecting property name enclosed in double quotes: line 1 column 8 (char 7)"
+        );
+        assert_eq!(
+            detail(br#"{"username": "demo", "pass"#),
+            "Unterminated string starting at: line 1 column 22 (char 21)"
+        );
+        assert_eq!(
+            detail("{\"é\": \"a\\\"b".as_bytes()),
+            "Unterminated string starting at: line 1 column 7 (char 6)"
         );
         assert_eq!(
             detail(b"\n\n  x"),

@@ -12,7 +12,7 @@ use interceptor_server::{CorsPolicy, Settings};
 #[tokio::test]
 async fn redirects_keep_the_query_and_cover_every_api_path() {
     let h = Harness::new().await;
-    for path in [LOGIN, REFRESH, VERIFY, BLACKLIST, USERS, ME, SET_PASSWORD] {
+    for path in [BLACKLIST, USERS, ME, SET_PASSWORD] {
         let unslashed = path.trim_end_matches('/');
         let reply = h
             .send(
@@ -26,11 +26,44 @@ async fn redirects_keep_the_query_and_cover_every_api_path() {
             reply.header("location"),
             Some(format!("{path}?a=1&b=2").as_str())
         );
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(reply.body, "");
     }
 }
 
 #[tokio::test]
-async fn unknown_paths_are_json_404s() {
+async fn djoser_jwt_views_answer_without_their_slash() {
+    // djoser routes them with `re_path(r"^jwt/create/?")`.
+    let h = Harness::new().await;
+    let reply = h.post_json(LOGIN.trim_end_matches('/'), DEMO_LOGIN).await;
+    assert_eq!(reply.status, 200);
+    let refresh = reply.field("refresh");
+    let reply = h
+        .post_json(
+            REFRESH.trim_end_matches('/'),
+            &format!(r#"{{"refresh":"{refresh}"}}"#),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    h.post_json(
+        VERIFY.trim_end_matches('/'),
+        &format!(r#"{{"token":"{refresh}"}}"#),
+    )
+    .await
+    .assert(200, "{}");
+    let reply = h.get(LOGIN.trim_end_matches('/')).await;
+    reply.assert(405, r#"{"detail":"Method \"GET\" not allowed."}"#);
+    assert_eq!(reply.header("allow"), Some("POST, OPTIONS"));
+}
+
+/// Django's 404 page (`DEBUG = False`).
+const NOT_FOUND_PAGE: &str = "\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n";
+
+#[tokio::test]
+async fn unknown_paths_get_djangos_404_page() {
     let h = Harness::new().await;
     for path in [
         "/api/",
@@ -41,11 +74,11 @@ async fn unknown_paths_are_json_404s() {
         "/index.html",
         "/api/v1/auth/users/me/x",
     ] {
-        h.get(path).await.assert(404, r#"{"detail":"Not found."}"#);
+        h.get(path).await.assert(404, NOT_FOUND_PAGE);
     }
     assert_eq!(
         h.get("/api/v1/nope/").await.header("content-type"),
-        Some("application/json")
+        Some("text/html; charset=utf-8")
     );
 }
 
@@ -92,9 +125,9 @@ async fn method_not_allowed_everywhere() {
     reply.assert(405, r#"{"detail":"Method \"POST\" not allowed."}"#);
     assert_eq!(
         reply.header("allow"),
-        Some("GET, PUT, PATCH, HEAD, OPTIONS")
+        Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS")
     );
-    // DELETE is not implemented on users/me/.
+    // DELETE is djoser's account deletion: it wants the current password.
     let reply = h
         .send(
             request(Method::DELETE, ME)
@@ -103,10 +136,10 @@ async fn method_not_allowed_everywhere() {
                 .expect("request"),
         )
         .await;
-    reply.assert(405, r#"{"detail":"Method \"DELETE\" not allowed."}"#);
+    reply.assert(400, r#"{"current_password":["This field is required."]}"#);
     assert_eq!(
         reply.header("allow"),
-        Some("GET, PUT, PATCH, HEAD, OPTIONS")
+        Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS")
     );
     // users/set_password/ likewise: 401 without credentials, then 405.
     h.get(SET_PASSWORD).await.assert(
@@ -129,7 +162,7 @@ async fn drf_view_headers() {
     let reply = h.get(ME).await;
     assert_eq!(
         reply.header("allow"),
-        Some("GET, PUT, PATCH, HEAD, OPTIONS")
+        Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS")
     );
 }
 
@@ -263,6 +296,14 @@ async fn cors_preflight_from_an_allowed_origin() {
     assert_eq!(reply.body, "");
     assert_eq!(reply.header("content-length"), Some("0"));
     assert_eq!(
+        reply.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(
+        reply.header("access-control-expose-headers"),
+        Some("retry-after")
+    );
+    assert_eq!(
         reply.header("access-control-allow-origin"),
         Some("http://127.0.0.1:8080")
     );
@@ -318,7 +359,7 @@ async fn cors_preflight_from_an_allowed_origin() {
 }
 
 #[tokio::test]
-async fn cors_refuses_other_origins_and_star_echoes() {
+async fn cors_refuses_other_origins_and_star_is_sent_as_star() {
     let h = Harness::with(cors_settings(&["http://127.0.0.1:8080"])).await;
     let reply = h.send(preflight(LOGIN, "http://evil.example")).await;
     assert_eq!(reply.status, 200);
@@ -329,13 +370,17 @@ async fn cors_refuses_other_origins_and_star_echoes() {
     let reply = h.send(preflight(LOGIN, "http://127.0.0.1:8080")).await;
     assert_eq!(reply.header("access-control-allow-origin"), None);
 
+    // django-cors-headers with CORS_ALLOW_ALL_ORIGINS and no credentials: a literal `*`.
     let h = Harness::with(cors_settings(&["*"])).await;
     let reply = h
         .send(preflight(LOGIN, "http://anything.example:3000"))
         .await;
+    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+    let reply = h.get(ME).await;
     assert_eq!(
         reply.header("access-control-allow-origin"),
-        Some("http://anything.example:3000")
+        None,
+        "no Origin, no CORS"
     );
 }
 
@@ -396,7 +441,5 @@ async fn static_dir_serves_files_precompressed_and_falls_back_to_index() {
     assert_eq!(reply.header("content-encoding"), Some("gzip"));
 
     // The API keeps its own 404s.
-    h.get("/api/v1/nope/")
-        .await
-        .assert(404, r#"{"detail":"Not found."}"#);
+    h.get("/api/v1/nope/").await.assert(404, NOT_FOUND_PAGE);
 }

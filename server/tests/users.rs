@@ -1,5 +1,5 @@
-//! `users/me/` updates (djoser's `UserSerializer`) and `users/set_password/`
-//! (djoser's `SetPasswordSerializer`).
+//! `users/me/` updates (djoser's `UserSerializer`), its deletion (`UserDeleteSerializer`)
+//! and `users/set_password/` (djoser's `SetPasswordSerializer`).
 
 mod common;
 
@@ -45,7 +45,7 @@ async fn patch_and_put_update_the_email_and_ignore_read_only_fields() {
     );
     assert_eq!(
         reply.header("allow"),
-        Some("GET, PUT, PATCH, HEAD, OPTIONS")
+        Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS")
     );
     h.me(&access).await.assert(
         200,
@@ -345,4 +345,54 @@ async fn set_password_options_is_metadata() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["name"], "Set password");
     assert_eq!(reply.header("allow"), Some("POST, OPTIONS"));
+}
+
+#[tokio::test]
+async fn deleting_the_account_needs_the_current_password() {
+    let h = Harness::new().await;
+    h.post_json(USERS, r#"{"username":"zoe","password":"zoe-password"}"#)
+        .await
+        .assert(201, r#"{"email":"","username":"zoe","id":2}"#);
+    let reply = login_as(&h, "zoe", "zoe-password").await;
+    let (access, refresh) = (reply.field("access"), reply.field("refresh"));
+
+    h.json_bearer(
+        Method::DELETE,
+        ME,
+        r#"{"current_password":"wrong"}"#,
+        &access,
+    )
+    .await
+    .assert(400, r#"{"current_password":["Invalid password."]}"#);
+    let reply = h
+        .json_bearer(
+            Method::DELETE,
+            ME,
+            r#"{"current_password":"zoe-password"}"#,
+            &access,
+        )
+        .await;
+    reply.assert(204, "");
+
+    // Its tokens outlive it, naming nobody: SimpleJWT's answers for a missing user.
+    h.me(&access).await.assert(
+        401,
+        r#"{"detail":"User not found","code":"user_not_found"}"#,
+    );
+    h.post_json(VERIFY, &format!(r#"{{"token":"{refresh}"}}"#))
+        .await
+        .assert(200, "{}");
+    login_as(&h, "zoe", "zoe-password").await.assert(
+        401,
+        r#"{"detail":"No active account found with the given credentials"}"#,
+    );
+    // Anonymous: 401 before anything else.
+    let reply = h
+        .send(
+            request(Method::DELETE, ME)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    reply.assert(401, NOT_PROVIDED);
 }

@@ -1,12 +1,12 @@
 //! The `/api/` routes and what answers everything else: trailing-slash redirects,
-//! JSON 404s and, with `--static-dir`, the single-page app.
+//! Django's 404 page and, with `--static-dir`, the single-page app.
 
 pub mod jwt;
 pub mod users;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, LOCATION, VARY};
+use axum::http::header::{ALLOW, CONTENT_TYPE, LOCATION, VARY};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
@@ -26,7 +26,8 @@ pub const USERS: &str = "/api/v1/auth/users/";
 pub const USERS_ME: &str = "/api/v1/auth/users/me/";
 pub const USERS_SET_PASSWORD: &str = "/api/v1/auth/users/set_password/";
 
-/// Every API path; an unslashed one is redirected here.
+/// Every API path; an unslashed one is redirected here (except the three that [`api`]
+/// serves without their slash).
 pub const API_PATHS: [&str; 7] = [
     JWT_CREATE,
     JWT_REFRESH,
@@ -36,6 +37,13 @@ pub const API_PATHS: [&str; 7] = [
     USERS_ME,
     USERS_SET_PASSWORD,
 ];
+
+/// Django's `text/html` type of its own pages: 404s, redirects, preflight answers.
+pub const DJANGO_HTML: &str = "text/html; charset=utf-8";
+
+/// Django's 404 page (`DEBUG = False`) for a URL no route matches. Views themselves answer
+/// DRF's JSON 404 instead.
+const NOT_FOUND_PAGE: &str = "\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n";
 
 /// What DRF's `OPTIONS` (metadata) response and `Allow` header say about a view.
 #[derive(Debug, Clone, Copy)]
@@ -105,10 +113,16 @@ where
 
 /// The API router (paths include `/api/`).
 pub fn api() -> Router<AppState> {
+    // djoser routes these three with `re_path(r"^jwt/create/?")`: the slash is optional,
+    // so they answer without it instead of redirecting.
+    let unslashed = |path: &'static str| path.trim_end_matches('/');
     Router::new()
         .route(JWT_CREATE, jwt_view(jwt::CREATE, jwt::create))
+        .route(unslashed(JWT_CREATE), jwt_view(jwt::CREATE, jwt::create))
         .route(JWT_REFRESH, jwt_view(jwt::REFRESH, jwt::refresh))
+        .route(unslashed(JWT_REFRESH), jwt_view(jwt::REFRESH, jwt::refresh))
         .route(JWT_VERIFY, jwt_view(jwt::VERIFY, jwt::verify))
+        .route(unslashed(JWT_VERIFY), jwt_view(jwt::VERIFY, jwt::verify))
         .route(JWT_BLACKLIST, jwt_view(jwt::BLACKLIST, jwt::blacklist))
         .route(
             USERS,
@@ -124,6 +138,7 @@ pub fn api() -> Router<AppState> {
                 get(users::me)
                     .put(users::update_me)
                     .patch(users::update_me)
+                    .delete(users::delete_me)
                     .fallback(users::me_other_method),
             ),
         )
@@ -134,8 +149,8 @@ pub fn api() -> Router<AppState> {
         )
 }
 
-/// Everything no route matched: a 301 to the slashed API path, a JSON 404 under
-/// `/api/`, else the single-page app (or a JSON 404 without one).
+/// Everything no route matched: a 301 to the slashed API path, Django's 404 page under
+/// `/api/`, else the single-page app (or that 404 page without one).
 pub async fn fallback(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     if path == "/api" || path.starts_with("/api/") {
@@ -149,25 +164,37 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
                 return redirect(&location);
             }
         }
-        return ApiError::NotFound.into_response();
+        return page_not_found();
     }
     match state.static_files() {
         Some(files) => match files.clone().oneshot(request).await {
             Ok(response) => response.map(Body::new),
             Err(never) => match never {},
         },
-        None => ApiError::NotFound.into_response(),
+        None => page_not_found(),
     }
 }
 
-/// Django's `HttpResponsePermanentRedirect`: 301, `Location`, empty body.
+/// Django's 404 page.
+pub fn page_not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(CONTENT_TYPE, DJANGO_HTML)],
+        NOT_FOUND_PAGE,
+    )
+        .into_response()
+}
+
+/// Django's `HttpResponsePermanentRedirect`: 301, `Location`, an empty HTML body.
 fn redirect(location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(value) => {
             let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
-            response.headers_mut().insert(LOCATION, value);
+            let headers = response.headers_mut();
+            headers.insert(LOCATION, value);
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(DJANGO_HTML));
             response
         }
-        Err(_) => ApiError::NotFound.into_response(),
+        Err(_) => page_not_found(),
     }
 }

@@ -1,5 +1,5 @@
 //! djoser's user views: register (`POST users/`), list (`GET users/`), `users/me/`
-//! (read and update) and `users/set_password/`. Each runs Bearer authentication before
+//! (read, update and delete) and `users/set_password/`. Each runs Bearer authentication before
 //! anything else, as DRF views do, and reads the body only after the permission check.
 
 use axum::extract::{FromRequest, Request, State};
@@ -26,7 +26,7 @@ pub const LIST: View = View {
 pub const ME: View = View {
     name: "User Instance",
     description: "",
-    allow: "GET, PUT, PATCH, HEAD, OPTIONS",
+    allow: "GET, PUT, PATCH, DELETE, HEAD, OPTIONS",
 };
 pub const SET_PASSWORD: View = View {
     name: "Set password",
@@ -187,6 +187,39 @@ pub async fn update_me(
     // `None`: the user row vanished since authentication.
     let user = updated.ok_or(ApiError::NotFound)?;
     Ok(Json(UserBody::new(&user, login_field, Shape::Current)).into_response())
+}
+
+/// `DELETE users/me/`: djoser's `UserDeleteSerializer` checks the current password, then
+/// the account is deleted: 204. Tokens already issued stay valid until they expire, but
+/// name no user any more.
+pub async fn delete_me(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let user = auth.require()?;
+    let Payload(body) = Payload::from_request(request, &state).await?;
+    let fields = body.fields()?;
+    let mut errors = FieldErrors::new();
+    if let Some(current) = CharField::REQUIRED.take(&fields, "current_password", &mut errors) {
+        let matches = state
+            .passwords()
+            .verify(current, Some(user.password_hash.clone()))
+            .await?;
+        if !matches {
+            errors.add(
+                "current_password",
+                vec![CURRENT_PASSWORD_INVALID.to_owned()],
+            );
+        }
+    }
+    errors.into_result()?;
+    let id = user.id;
+    state
+        .db()
+        .call(move |conn| db::delete_user(conn, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// One column update of `users/me/`, run on the database thread.

@@ -1,0 +1,142 @@
+"""Settings of the bundled Django backend: djoser + SimpleJWT (with its blacklist app) +
+django-cors-headers, the stack shared/WIRE.md was observed on.
+
+Every switch comes from the environment, each variable named after the setting it sets
+(`serve.py` turns its command-line flags into these):
+
+    DJANGO_SECRET_KEY                       SECRET_KEY (default: random per process)
+    DJANGO_DB_PATH                          the SQLite file
+    SIMPLE_JWT_ACCESS_TOKEN_LIFETIME_MS     ACCESS_TOKEN_LIFETIME (default 300000: 5 minutes)
+    SIMPLE_JWT_REFRESH_TOKEN_LIFETIME_MS    REFRESH_TOKEN_LIFETIME (default 86400000: 1 day)
+    SIMPLE_JWT_ROTATE_REFRESH_TOKENS        ROTATE_REFRESH_TOKENS (1/0, default 0)
+    SIMPLE_JWT_BLACKLIST_AFTER_ROTATION     BLACKLIST_AFTER_ROTATION (1/0, default 0)
+    SIMPLE_JWT_AUTH_HEADER_TYPES            AUTH_HEADER_TYPES, comma-separated (default Bearer)
+    SIMPLE_JWT_USER_ID_CLAIM                USER_ID_CLAIM (default user_id)
+    DJOSER_LOGIN_FIELD                      username (default) or email: the custom user model
+                                            accounts.User (USERNAME_FIELD "email",
+                                            REQUIRED_FIELDS ["display_name"])
+    CORS_ALLOWED_ORIGINS                    comma-separated; `*` sets CORS_ALLOW_ALL_ORIGINS
+    DJANGO_TEST_HOOKS                       1 mounts /__test__/ (project/test_hooks.py)
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_flag(name: str) -> bool:
+    """A 1/0 (true/false, yes/no, on/off) switch; unset is off."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name}={value!r}: expected 1 or 0")
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_millis(name: str, default_ms: int) -> timedelta:
+    return timedelta(milliseconds=int(os.environ.get(name, default_ms)))
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50)
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+LOGIN_FIELD = os.environ.get("DJOSER_LOGIN_FIELD", "username")
+if LOGIN_FIELD not in ("username", "email"):
+    raise ValueError(f"DJOSER_LOGIN_FIELD={LOGIN_FIELD!r}: expected username or email")
+EMAIL_LOGIN = LOGIN_FIELD == "email"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "djoser",
+    "corsheaders",
+    # The custom user model exists only in the email variant, so the default one keeps
+    # Django's own auth.User and its tables.
+    *(["accounts"] if EMAIL_LOGIN else []),
+]
+if EMAIL_LOGIN:
+    AUTH_USER_MODEL = "accounts.User"
+
+TEST_HOOKS = env_flag("DJANGO_TEST_HOOKS")
+
+# startproject's list without sessions, messages and the admin, which the API does not use.
+# CORS sits above CommonMiddleware, as django-cors-headers asks, so preflights of unslashed
+# paths are answered instead of redirected; the test hooks sit above everything, to log what
+# the client sees.
+MIDDLEWARE = [
+    *(["project.test_hooks.TestHooksMiddleware"] if TEST_HOOKS else []),
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The reference server's validators (server/src/routes/users.rs): minimum length 8, then not
+# entirely numeric. Django's startproject also enables UserAttributeSimilarityValidator and
+# CommonPasswordValidator; the reference has neither, so neither is here.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": (
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ),
+}
+
+# test_hooks.py changes the four token settings while the server runs.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": env_millis("SIMPLE_JWT_ACCESS_TOKEN_LIFETIME_MS", 5 * 60 * 1000),
+    "REFRESH_TOKEN_LIFETIME": env_millis("SIMPLE_JWT_REFRESH_TOKEN_LIFETIME_MS", 24 * 3600 * 1000),
+    "ROTATE_REFRESH_TOKENS": env_flag("SIMPLE_JWT_ROTATE_REFRESH_TOKENS"),
+    "BLACKLIST_AFTER_ROTATION": env_flag("SIMPLE_JWT_BLACKLIST_AFTER_ROTATION"),
+    "AUTH_HEADER_TYPES": tuple(env_list("SIMPLE_JWT_AUTH_HEADER_TYPES", "Bearer")),
+    "USER_ID_CLAIM": os.environ.get("SIMPLE_JWT_USER_ID_CLAIM", "user_id"),
+}
+
+# djoser's docs for JWT: with stateless tokens only there is no token model (its default,
+# DRF's authtoken Token, is not installed, and deleting an account would fail with a 500).
+DJOSER = {"LOGIN_FIELD": LOGIN_FIELD, "TOKEN_MODEL": None}
+
+CORS_ALLOWED_ORIGINS = [origin for origin in env_list("CORS_ALLOWED_ORIGINS") if origin != "*"]
+CORS_ALLOW_ALL_ORIGINS = "*" in env_list("CORS_ALLOWED_ORIGINS")
+# The README's advice for a cross-origin deployment: the client honours Retry-After on 429/503.
+CORS_EXPOSE_HEADERS = ["retry-after"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Django logs every 4xx as a warning; the request log is the test hooks' job.
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+}

@@ -1,0 +1,141 @@
+"""The reference server's test hooks (server/src/test_hooks.rs) for Django, with the same
+interface, so one test client drives either backend. Installed as the outermost middleware,
+and only with `serve.py --test-hooks`:
+
+- `GET /__test__/log` answers `{"requests": [{"method", "path", "status", "bearer", "at_ms"}]}`:
+  every `/api/` request (preflights and redirects included) in the order they finished;
+  `bearer` says whether an Authorization header of one of AUTH_HEADER_TYPES came with a
+  token, `at_ms` when the request arrived (Unix milliseconds). `DELETE` empties it: 204.
+- `GET /__test__/config` answers the token settings in force; `PUT` with a partial
+  `{"access_ttl_ms", "refresh_ttl_ms", "rotate_refresh_tokens", "blacklist_after_rotation"}`
+  changes them at once and answers 200 with the settings now in force.
+
+There is no fault injection here: the differential test does not need it.
+"""
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework_simplejwt import serializers as simplejwt_serializers
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+# As many entries as the reference server keeps; older ones are dropped first.
+LOG_CAPACITY = 10_000
+
+# The hooks' config fields and the SIMPLE_JWT setting each one sets.
+LIFETIMES = {"access_ttl_ms": "ACCESS_TOKEN_LIFETIME", "refresh_ttl_ms": "REFRESH_TOKEN_LIFETIME"}
+SWITCHES = {
+    "rotate_refresh_tokens": "ROTATE_REFRESH_TOKENS",
+    "blacklist_after_rotation": "BLACKLIST_AFTER_ROTATION",
+}
+
+
+def token_settings() -> dict[str, Any]:
+    """The four token settings in force, as the hooks show them."""
+    config: dict[str, Any] = {
+        field: getattr(api_settings, name) // timedelta(milliseconds=1)
+        for field, name in LIFETIMES.items()
+    }
+    config.update({field: getattr(api_settings, name) for field, name in SWITCHES.items()})
+    return config
+
+
+def parse_config_patch(body: bytes) -> dict[str, Any]:
+    """Checks a PUT body: an object with some of the four fields, each of its type."""
+    if not body.strip():
+        return {}
+    patch = json.loads(body)
+    if not isinstance(patch, dict):
+        raise ValueError("expected a JSON object")
+    for field, value in patch.items():
+        if field in LIFETIMES:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{field} must be a whole number of milliseconds")
+        elif field in SWITCHES:
+            if not isinstance(value, bool):
+                raise ValueError(f"{field} must be true or false")
+        else:
+            raise ValueError(f"unknown field {field!r}")
+    return patch
+
+
+def apply_token_settings(patch: dict[str, Any]) -> None:
+    """Puts new token settings in force in the running process.
+
+    SimpleJWT caches every setting as an attribute of `api_settings` on first read, copies
+    the two lifetimes into `AccessToken.lifetime` and `RefreshToken.lifetime` at import, and
+    imports `BlacklistedToken` into its serializers only if BLACKLIST_AFTER_ROTATION was on
+    at import: all of these are updated, or a change would only half happen.
+    """
+    for field, value in patch.items():
+        name = LIFETIMES.get(field) or SWITCHES[field]
+        setting = timedelta(milliseconds=value) if field in LIFETIMES else value
+        settings.SIMPLE_JWT[name] = setting  # api_settings reads this very dict
+        setattr(api_settings, name, setting)
+    AccessToken.lifetime = api_settings.ACCESS_TOKEN_LIFETIME
+    RefreshToken.lifetime = api_settings.REFRESH_TOKEN_LIFETIME
+    simplejwt_serializers.BlacklistedToken = BlacklistedToken
+
+
+def sends_token(authorization: str) -> bool:
+    """Whether an Authorization header carries a token of an accepted type (the log's
+    `bearer`), split the way JWTAuthentication splits it."""
+    parts = authorization.split()
+    return len(parts) >= 2 and parts[0] in api_settings.AUTH_HEADER_TYPES
+
+
+class TestHooksMiddleware:
+    """Records `/api/` requests and answers `/__test__/` ones."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.log: deque[dict[str, Any]] = deque(maxlen=LOG_CAPACITY)
+        self.lock = threading.Lock()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/__test__/"):
+            return self.answer_hook(request)
+        at_ms = time.time_ns() // 1_000_000
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            entry = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "bearer": sends_token(request.headers.get("authorization", "")),
+                "at_ms": at_ms,
+            }
+            with self.lock:
+                self.log.append(entry)
+        return response
+
+    def answer_hook(self, request: HttpRequest) -> HttpResponse:
+        match (request.path, request.method):
+            case ("/__test__/log", "GET"):
+                with self.lock:
+                    return JsonResponse({"requests": list(self.log)})
+            case ("/__test__/log", "DELETE"):
+                with self.lock:
+                    self.log.clear()
+                return HttpResponse(status=204)
+            case ("/__test__/config", "GET"):
+                return JsonResponse(token_settings())
+            case ("/__test__/config", "PUT"):
+                try:
+                    patch = parse_config_patch(request.body)
+                except ValueError as error:  # json.JSONDecodeError is one too
+                    return JsonResponse({"detail": f"Invalid config: {error}"}, status=400)
+                apply_token_settings(patch)
+                return JsonResponse(token_settings())
+            case ("/__test__/log" | "/__test__/config", _):
+                return JsonResponse({"detail": "Method not allowed."}, status=405)
+        return JsonResponse({"detail": "Not found."}, status=404)

@@ -1,0 +1,9 @@
+"""The WSGI application that serve.py hands to waitress."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+
+application = get_wsgi_application()
