@@ -182,6 +182,19 @@ impl Harness {
         Self::start_on(Backend::Reference).await
     }
 
+    /// The reference backend serving the build in `site` (not `dist/`), and a browser.
+    pub async fn start_serving(site: std::path::PathBuf) -> Self {
+        let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;
+        let server = Server::Reference(TestServer::serving(site).await);
+        let browser = Browser::start(server.app_origin()).await;
+        Self {
+            browser,
+            server,
+            variant: Variant::default(),
+            _turn: turn,
+        }
+    }
+
     /// Waits for its turn, then starts the backend, then the browser.
     pub async fn start_on(backend: Backend) -> Self {
         let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;

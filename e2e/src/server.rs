@@ -67,8 +67,14 @@ impl TestServer {
     ///
     /// When `dist/` is not built, or the server cannot start.
     pub async fn start() -> Self {
+        Self::serving(dist_dir()).await
+    }
+
+    /// [`TestServer::start`] with another build of the app as the site (a benchmark comparing
+    /// builds).
+    pub async fn serving(site: PathBuf) -> Self {
         let settings = Settings {
-            static_dir: Some(dist_dir()),
+            static_dir: Some(site),
             test_hooks: true,
             ..Settings::default()
         };

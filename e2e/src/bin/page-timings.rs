@@ -1,19 +1,26 @@
-//! Page timings of the release build in headless Chromium, as the median (min, max) over fresh
-//! browser sessions, one at a time:
+//! Page timings of the release build in headless Chromium, as users feel them: the median (min,
+//! max) over fresh browser sessions, one at a time, each served gzip-compressed by the reference
+//! backend (`scripts/compress-dist` writes the `.gz` files it sends):
 //!
-//! 1. navigation → login form interactive: `performance.now()` (ms since navigation start) when
-//!    `#username` exists and the "Log in" button is enabled, on `/login` with empty storage;
-//! 2. "Log in" click → username visible: from the click to `[data-test=username]` reading `demo`.
+//! 1. navigation → login field typable: `performance.now()` (ms since navigation start) when
+//!    `#username` is on screen, on `/login` with empty storage (a cold load: a fresh browser);
+//! 2. navigation → app running: when the app itself has rendered the page (its top bar);
+//! 3. "Log in" click → username visible: from the click to `[data-test=username]` reading `demo`;
+//! 4. reload of the logged-in home → username visible (the browser's cache is warm by then).
+//!
+//! Two profiles: `desktop` (no throttling) and `mobile` (Chrome's emulation through chromedriver:
+//! 150 ms round trips, 1.6 Mbit/s down, 750 kbit/s up, the CPU four times slower).
 //!
 //! ```text
-//! trunk build --release
-//! cargo run --release -p interceptor-e2e --bin page-timings -- [RUNS]   # default 7, minimum 5
+//! trunk build --release && scripts/compress-dist dist
+//! cargo run --release -p interceptor-e2e --bin page-timings -- [--runs N] [--profile desktop|mobile|both] [--dist DIR]...
 //! ```
 //!
-//! The figures go to stdout, everything else to stderr. Both are taken inside the page
-//! (MutationObserver), so WebDriver round trips do not enter them.
+//! With several `--dist` (say, the build of two commits), their sessions alternate, so that both
+//! meet the same machine. The figures go to stdout, everything else to stderr. All are taken
+//! inside the page, so WebDriver round trips do not enter them.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use interceptor_e2e::{Harness, DEMO_PASSWORD, DEMO_USERNAME};
@@ -22,25 +29,36 @@ use serde_json::{json, Value};
 const DEFAULT_RUNS: usize = 7;
 const MIN_RUNS: usize = 5;
 
-/// Installed before any script of the page runs (the app may render before WebDriver's
-/// navigation returns): `window.__loginFormReady` resolves with `performance.now()` at the
-/// first DOM change after which the form is interactive.
-const FORM_READY_OBSERVER: &str = r"
-window.__loginFormReady = new Promise((resolve) => {
-  const ready = () => document.querySelector('#username') !== null &&
-    [...document.querySelectorAll('button')]
-      .some((b) => b.textContent.trim() === 'Log in' && b.getAttribute('aria-disabled') !== 'true');
-  const observer = new MutationObserver(() => {
-    if (ready()) { observer.disconnect(); resolve(performance.now()); }
+/// Installed before any script of each page runs: promises that resolve with
+/// `performance.now()` when the login field is on screen, when the app has rendered, and when
+/// the username shows. Checked every frame, and once before the first one (an app shell may
+/// already be there).
+const OBSERVERS: &str = r"
+(() => {
+  const when = (test) => new Promise((resolve) => {
+    const check = () => { if (test()) { resolve(performance.now()); return true; } return false; };
+    if (check()) return;
+    const observer = new MutationObserver(() => { if (check()) observer.disconnect(); });
+    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   });
-  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
-});";
+  const field = () => { const input = document.querySelector('#username');
+    return input !== null && input.getClientRects().length > 0; };
+  window.__typable = when(field);
+  window.__appRunning = when(() => document.querySelector('header.topbar') !== null && field());
+  window.__usernameShown = (name) => when(() =>
+    document.querySelector('[data-test=username]')?.textContent.trim() === name);
+})();";
 
-/// Waits for the promise above.
-const AWAIT_FORM_READY: &str = r"
-const done = arguments[arguments.length - 1];
-if (!window.__loginFormReady) { done('the observer script was not installed'); }
-else { window.__loginFormReady.then(done); }";
+/// Resolves with what `window[arguments[0]]` (a promise) resolves with.
+const AWAIT: &str = r"
+const [name, done] = arguments;
+const promise = window[name];
+if (!promise) { done('the observer script was not installed'); } else { promise.then(done); }";
+
+/// Resolves when the username shows (since navigation start).
+const AWAIT_USERNAME: &str = r"
+const [name, done] = arguments;
+window.__usernameShown(name).then(done);";
 
 /// Clicks "Log in" and resolves with the ms until `[data-test=username]` reads `arguments[0]`.
 const CLICK_TO_USERNAME: &str = r"
@@ -48,65 +66,183 @@ const [username, done] = arguments;
 const button = [...document.querySelectorAll('button')]
   .find((b) => b.textContent.trim() === 'Log in' && b.getAttribute('aria-disabled') !== 'true');
 if (!button) { done('no enabled Log in button'); return; }
-const shown = () => document.querySelector('[data-test=username]')?.textContent.trim() === username;
 const start = performance.now();
-const observer = new MutationObserver(() => {
-  if (shown()) { observer.disconnect(); done(performance.now() - start); }
-});
-observer.observe(document, { subtree: true, childList: true, characterData: true });
+window.__usernameShown(username).then((at) => done(at - start));
 button.click();";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    Desktop,
+    Mobile,
+}
+
+impl Profile {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Desktop => "desktop",
+            Self::Mobile => "mobile (150 ms RTT, 1.6/0.75 Mbit/s, CPU 4x slower)",
+        }
+    }
+}
+
+/// The four figures of one session, ms.
+#[derive(Debug, Default, Clone)]
+struct Figures {
+    typable: Vec<f64>,
+    running: Vec<f64>,
+    log_in: Vec<f64>,
+    reload: Vec<f64>,
+}
+
+struct Options {
+    runs: usize,
+    profiles: Vec<Profile>,
+    sites: Vec<PathBuf>,
+}
+
+fn options() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let mut options = Options {
+        runs: DEFAULT_RUNS,
+        profiles: vec![Profile::Desktop, Profile::Mobile],
+        sites: Vec::new(),
+    };
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--runs" => {
+                options.runs = value()?
+                    .parse()
+                    .ok()
+                    .filter(|runs| *runs >= MIN_RUNS)
+                    .ok_or(format!("--runs: a number, at least {MIN_RUNS}"))?;
+            }
+            "--profile" => {
+                options.profiles = match value()?.as_str() {
+                    "desktop" => vec![Profile::Desktop],
+                    "mobile" => vec![Profile::Mobile],
+                    "both" => vec![Profile::Desktop, Profile::Mobile],
+                    other => return Err(format!("--profile {other}: desktop, mobile or both")),
+                };
+            }
+            "--dist" => options.sites.push(PathBuf::from(value()?)),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if options.sites.is_empty() {
+        options
+            .sites
+            .push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    }
+    for site in &options.sites {
+        if !site.join("index.html").is_file() {
+            return Err(format!(
+                "{} has no index.html: run `trunk build --release` first",
+                site.display()
+            ));
+        }
+    }
+    Ok(options)
+}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
-    let runs = match std::env::args().nth(1).map(|arg| arg.parse::<usize>()) {
-        None => DEFAULT_RUNS,
-        Some(Ok(runs)) if runs >= MIN_RUNS => runs,
-        Some(_) => {
-            eprintln!(
-                "usage: page-timings [RUNS]  (RUNS: at least {MIN_RUNS}, default {DEFAULT_RUNS})"
-            );
+    let options = match options() {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("page-timings: {error}\nusage: page-timings [--runs N] [--profile desktop|mobile|both] [--dist DIR]...");
             return ExitCode::FAILURE;
         }
     };
-    let index = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist/index.html");
-    if !index.is_file() {
-        eprintln!(
-            "page-timings: {} is missing; run `trunk build --release` in the workspace root first",
-            index.display()
-        );
-        return ExitCode::FAILURE;
+    let mut figures = vec![vec![Figures::default(); options.profiles.len()]; options.sites.len()];
+    for run in 1..=options.runs {
+        for (s, site) in options.sites.iter().enumerate() {
+            for (p, profile) in options.profiles.iter().enumerate() {
+                let session = one_session(site.clone(), *profile).await;
+                eprintln!(
+                    "run {run}/{}: {} {}: typable {:.0}, running {:.0}, log in {:.0}, reload {:.0} ms",
+                    options.runs,
+                    site.display(),
+                    profile.name(),
+                    session.0,
+                    session.1,
+                    session.2,
+                    session.3
+                );
+                let into = &mut figures[s][p];
+                into.typable.push(session.0);
+                into.running.push(session.1);
+                into.log_in.push(session.2);
+                into.reload.push(session.3);
+            }
+        }
     }
-
-    let (mut form, mut login) = (Vec::new(), Vec::new());
-    for run in 1..=runs {
-        let (form_ms, login_ms) = one_session().await;
-        eprintln!("run {run}/{runs}: form interactive {form_ms:.1} ms, log in {login_ms:.1} ms");
-        form.push(form_ms);
-        login.push(login_ms);
+    for (s, site) in options.sites.iter().enumerate() {
+        for (p, profile) in options.profiles.iter().enumerate() {
+            let f = figures[s][p].clone();
+            let label = |what: &str| {
+                if options.sites.len() > 1 {
+                    format!("{} · {} · {what}", site.display(), profile.name())
+                } else {
+                    format!("{} · {what}", profile.name())
+                }
+            };
+            println!(
+                "{}",
+                summary(&label("navigation → login field typable"), f.typable)
+            );
+            println!("{}", summary(&label("navigation → app running"), f.running));
+            println!(
+                "{}",
+                summary(&label("log in click → username visible"), f.log_in)
+            );
+            println!(
+                "{}",
+                summary(&label("reload of home → username visible"), f.reload)
+            );
+        }
     }
-    println!("{}", summary("navigation → login form interactive", form));
-    println!("{}", summary("log in click → username visible", login));
     ExitCode::SUCCESS
 }
 
-/// One fresh server and Chromium: both figures, in ms.
-async fn one_session() -> (f64, f64) {
-    let h = Harness::start().await;
+/// One fresh server and Chromium: the four figures, in ms.
+async fn one_session(site: PathBuf, profile: Profile) -> (f64, f64, f64, f64) {
+    let h = Harness::start_serving(site).await;
     let browser = &h.browser;
     browser
         .cdp(
             "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": FORM_READY_OBSERVER }),
+            json!({ "source": OBSERVERS }),
         )
         .await;
+    if profile == Profile::Mobile {
+        browser.cdp("Network.enable", json!({})).await;
+        browser
+            .cdp(
+                "Network.emulateNetworkConditions",
+                json!({
+                    "offline": false,
+                    "latency": 150,
+                    "downloadThroughput": 1_600_000 / 8,
+                    "uploadThroughput": 750_000 / 8,
+                }),
+            )
+            .await;
+        browser
+            .cdp("Emulation.setCPUThrottlingRate", json!({ "rate": 4 }))
+            .await;
+    }
     browser.open("/login").await;
-    let form = run_async(&h, AWAIT_FORM_READY, vec![]).await;
+    let typable = run_async(&h, AWAIT, vec![json!("__typable")]).await;
+    let running = run_async(&h, AWAIT, vec![json!("__appRunning")]).await;
 
     browser.fill("#username", DEMO_USERNAME).await;
     browser.fill("#password", DEMO_PASSWORD).await;
-    let login = run_async(&h, CLICK_TO_USERNAME, vec![json!(DEMO_USERNAME)]).await;
+    let log_in = run_async(&h, CLICK_TO_USERNAME, vec![json!(DEMO_USERNAME)]).await;
+    browser.reload().await;
+    let reload = run_async(&h, AWAIT_USERNAME, vec![json!(DEMO_USERNAME)]).await;
     h.finish().await;
-    (form, login)
+    (typable, running, log_in, reload)
 }
 
 /// Runs `script` with `execute_async`; it must resolve with a number of ms.
