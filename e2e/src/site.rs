@@ -75,7 +75,8 @@ impl Drop for StaticSite {
     }
 }
 
-/// `page` with its API base replaced and `variant`'s meta tags added.
+/// `page` with its API base replaced, that base's origin allowed by the Content-Security-Policy
+/// (as the README tells a deployment to do), and `variant`'s meta tags added.
 fn point_at(page: &str, api_base: &str, variant: &Variant) -> String {
     let with_base = page.replace(
         r#"<meta name="api-base" content="/api/" />"#,
@@ -85,7 +86,17 @@ fn point_at(page: &str, api_base: &str, variant: &Variant) -> String {
         with_base, page,
         "index.html has no api-base meta tag to point elsewhere"
     );
-    with_base.replacen("<head>", &format!("<head>{}", variant.meta_tags()), 1)
+    let origin = api_base.trim_end_matches('/').trim_end_matches("/api");
+    let allowed = with_base.replacen(
+        "connect-src 'self'",
+        &format!("connect-src 'self' {origin}"),
+        1,
+    );
+    assert_ne!(
+        allowed, with_base,
+        "index.html's policy has no connect-src 'self'"
+    );
+    allowed.replacen("<head>", &format!("<head>{}", variant.meta_tags()), 1)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
