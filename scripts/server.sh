@@ -1,7 +1,7 @@
 # Starting and stopping a backend for the other scripts: the reference backend, or the bundled
 # Django one (backends/django); sourced, not run.
 
-SERVER_PID=""
+SERVER_PIDS=()
 SERVER_CMD=()
 SERVER_NAME=""
 
@@ -24,6 +24,7 @@ use_django() {
 
 # start_server ADDR LOG [FLAGS...]: starts the backend chosen by build_server or use_django in
 # the background, its output to the file LOG (- for this terminal), and waits until it answers.
+# Several may run at once; stop_server (also on exit) stops them all.
 start_server() {
   local addr=$1 log=$2
   shift 2
@@ -35,22 +36,26 @@ start_server() {
   else
     "${SERVER_CMD[@]}" --bind "$addr" "$@" >"$log" 2>&1 &
   fi
-  SERVER_PID=$!
+  local pid=$!
+  SERVER_PIDS+=("$pid")
   trap stop_server EXIT
   for _ in $(seq 1 100); do
     if curl -s -o /dev/null "http://$addr/api/"; then
       return 0
     fi
-    kill -0 "$SERVER_PID" 2>/dev/null || die "$SERVER_NAME exited at start-up"
+    kill -0 "$pid" 2>/dev/null || die "$SERVER_NAME exited at start-up"
     sleep 0.1
   done
   die "$SERVER_NAME did not answer on $addr within 10 s"
 }
 
 stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=""
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  SERVER_PIDS=()
 }
