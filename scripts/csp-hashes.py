@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Trunk post-build hook: puts the hash of every inline script of the built index.html into its
-Content-Security-Policy, so that trunk's loader (an inline module script whose file names change
-with every build) runs and no other inline script can.
+"""Trunk post-build hook: puts the hash of every inline script and style of the built index.html
+into its Content-Security-Policy, so that trunk's loader (an inline module script whose file
+names change with every build), the app shell's script and the inlined stylesheet apply, and no
+other inline script or style can.
 
 Trunk runs it after writing $TRUNK_STAGING_DIR/index.html (Trunk.toml, [[hooks]]). The policy in
-index.html lists `'wasm-unsafe-eval'` in script-src; the hashes are added after it.
+index.html lists `'wasm-unsafe-eval'` in script-src and the placeholder `'inline-hashes'` in
+style-src; the hashes go after the first and in place of the second.
 """
 import base64
 import hashlib
@@ -13,22 +15,27 @@ import re
 import sys
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
+INLINE_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
 POLICY = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content=")([^"]*)(")')
 
 
-def script_hashes(html: str) -> list[str]:
-    return [
+def hashes(pattern: re.Pattern, html: str) -> str:
+    return " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
-        for body in INLINE_SCRIPT.findall(html)
-    ]
+        for body in pattern.findall(html)
+    )
 
 
 def with_hashes(html: str) -> str:
-    hashes = " ".join(script_hashes(html))
     policy = POLICY.search(html)
-    if policy is None or "'wasm-unsafe-eval'" not in policy[2]:
-        sys.exit("csp-hashes: index.html has no Content-Security-Policy with 'wasm-unsafe-eval'")
-    content = policy[2].replace("'wasm-unsafe-eval'", f"'wasm-unsafe-eval' {hashes}".strip(), 1)
+    if policy is None or "'wasm-unsafe-eval'" not in policy[2] or "'inline-hashes'" not in policy[2]:
+        sys.exit(
+            "csp-hashes: index.html's Content-Security-Policy needs 'wasm-unsafe-eval' in "
+            "script-src and 'inline-hashes' in style-src"
+        )
+    scripts = f"'wasm-unsafe-eval' {hashes(INLINE_SCRIPT, html)}".strip()
+    content = policy[2].replace("'wasm-unsafe-eval'", scripts, 1)
+    content = content.replace(" 'inline-hashes'", f" {hashes(INLINE_STYLE, html)}".rstrip(), 1)
     return html[: policy.start(2)] + content + html[policy.end(2) :]
 
 

@@ -11,5 +11,6 @@ mod app;
 pub mod clock;
 pub mod components;
 pub mod pages;
+pub mod shell;
 
 pub use app::{App, NAMESPACE};

@@ -133,11 +133,17 @@ async fn log_in_through_the_form(mounted: &Mounted, password: &str) {
     button(mounted, "Log in").expect("Log in button").click();
 }
 
-/// Everything back to the start, the app's own stored session included.
+/// Everything back to the start, the app's own stored session included, and no app shell.
 async fn reset_app() {
     reset().await;
     let window = web_sys::window().expect("window");
     leptos_jwt_session::testing::forget_stored_session(&window, NAMESPACE).await;
+    if let Some(shell) = document().get_element_by_id("app-shell") {
+        shell.remove();
+    }
+    if let Some(root) = document().document_element() {
+        let _ = root.class_list().remove_1("shell-login");
+    }
 }
 
 /// The auth layer as the app sets it up, in this window, for a test to act through.
@@ -524,4 +530,149 @@ async fn the_activity_panel_and_session_card_show_the_interceptor_at_work() {
         .expect("lines")
         .length();
     assert!(lines >= 11, "each request is listed ({lines} lines)");
+}
+
+/// `index.html`'s app shell (its markup and its script) put into this page, as the browser
+/// parses it before the wasm arrives.
+fn insert_app_shell() {
+    let page = include_str!("../index.html");
+    let between = |start: &str, end: &str| {
+        let from = page.find(start).expect("start marker in index.html");
+        let to = from + page[from..].find(end).expect("end marker in index.html");
+        page[from..to].to_owned()
+    };
+    let markup = between(r#"<div id="app-shell">"#, "\n  </body>");
+    let script = between("(() => {", "\n    </script>");
+    let holder = document().create_element("div").expect("div");
+    holder.set_inner_html(&markup);
+    let shell = holder.first_element_child().expect("the shell");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&shell)
+        .expect("append");
+    js_sys::Function::new_no_args(&script)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .expect("the shell's script runs");
+}
+
+fn shell_input(autocomplete: &str) -> HtmlInputElement {
+    document()
+        .query_selector(&format!("#app-shell input[autocomplete={autocomplete}]"))
+        .ok()
+        .flatten()
+        .expect("a shell field")
+        .unchecked_into()
+}
+
+fn input_value(mounted: &Mounted, selector: &str) -> String {
+    find(mounted, selector)
+        .map(|e| e.unchecked_into::<HtmlInputElement>().value())
+        .unwrap_or_default()
+}
+
+/// Mounts the app the way `main.rs` does: the shell is handed over once the app has rendered.
+fn mount_over_shell(path: &str) -> Mounted {
+    let mounted = mount_at(path);
+    interceptor_app::shell::hand_over();
+    mounted
+}
+
+#[wasm_bindgen_test]
+async fn what_was_typed_into_the_app_shell_is_kept_with_the_focus() {
+    reset_app().await;
+    let _ = web_sys::window()
+        .expect("window")
+        .history()
+        .expect("history")
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/login"));
+    insert_app_shell();
+    shell_input("username").set_value("demo");
+    let password = shell_input("current-password");
+    password.set_value("half-typ");
+    password.focus().expect("focus");
+    password.set_selection_range(3, 3).expect("caret");
+
+    let app = mount_over_shell("/login");
+    assert!(
+        eventually(2_000, || document()
+            .get_element_by_id("app-shell")
+            .is_none())
+        .await,
+        "the shell goes once the app has rendered"
+    );
+    assert_eq!(input_value(&app, "#username"), "demo");
+    assert_eq!(input_value(&app, "#password"), "half-typ");
+    assert!(
+        eventually(1_000, || focused_id() == "password").await,
+        "the focus follows: {:?}",
+        focused_id()
+    );
+    let caret = document()
+        .active_element()
+        .map(|e| e.unchecked_into::<HtmlInputElement>())
+        .and_then(|input| input.selection_start().ok().flatten());
+    assert_eq!(caret, Some(3), "and the caret");
+    assert_eq!(
+        count(&server_log().await, "/jwt/create/"),
+        0,
+        "nothing was sent"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_login_submitted_in_the_app_shell_goes_through_once_the_app_is_there() {
+    reset_app().await;
+    // A visitor of a protected page: the shell shows the login form there, and the app first
+    // redirects to the login page, which takes the submit.
+    let _ = web_sys::window()
+        .expect("window")
+        .history()
+        .expect("history")
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/profile"));
+    insert_app_shell();
+    assert!(
+        document()
+            .document_element()
+            .is_some_and(|root| root.class_list().contains("shell-login")),
+        "the shell shows its login form to a visitor without a session"
+    );
+    shell_input("username").set_value(DEMO_USER);
+    shell_input("current-password").set_value(DEMO_PASSWORD);
+    let form: web_sys::HtmlFormElement = document()
+        .get_element_by_id("shell-login")
+        .expect("form")
+        .unchecked_into();
+    form.request_submit().expect("submit");
+
+    let app = mount_over_shell("/profile");
+    arrives_at(5_000, "/profile").await;
+    assert!(
+        eventually(3_000, || text(&app, "[data-test=profile-username]")
+            == DEMO_USER)
+        .await,
+        "logged in with what was typed"
+    );
+    assert_eq!(
+        count(&server_log().await, "/jwt/create/"),
+        1,
+        "exactly one login"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_app_shell_shows_no_login_form_to_a_logged_in_visitor() {
+    reset_app().await;
+    store_demo_session().await;
+    let _ = web_sys::window()
+        .expect("window")
+        .history()
+        .expect("history")
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"));
+    insert_app_shell();
+    let root = document().document_element().expect("root");
+    assert!(
+        !root.class_list().contains("shell-login"),
+        "no login form flashes before the app shows the home page"
+    );
 }

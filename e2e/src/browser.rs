@@ -54,10 +54,22 @@ impl Browser {
     ///
     /// When chromedriver or Chromium cannot start.
     pub async fn start(origin: &str) -> Self {
+        Self::start_with(origin, "normal").await
+    }
+
+    /// [`Browser::start`] whose navigations return once the document is parsed
+    /// (`DOMContentLoaded`) rather than loaded, so that a test can act on a page whose scripts
+    /// are still arriving.
+    pub async fn start_eager(origin: &str) -> Self {
+        Self::start_with(origin, "eager").await
+    }
+
+    async fn start_with(origin: &str, page_load_strategy: &str) -> Self {
         let mut driver = ChromeDriver::start().await;
         let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| DEFAULT_CHROMIUM.to_owned());
         let mut capabilities = Capabilities::new();
         capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert("pageLoadStrategy".into(), json!(page_load_strategy));
         capabilities.insert(
             "goog:chromeOptions".into(),
             json!({ "binary": binary, "args": CHROMIUM_ARGS }),

@@ -182,6 +182,20 @@ impl Harness {
         Self::start_on(Backend::Reference).await
     }
 
+    /// The reference backend and a browser whose navigations return before the page's
+    /// scripts have loaded ([`Browser::start_eager`]).
+    pub async fn start_eager() -> Self {
+        let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;
+        let server = Server::Reference(TestServer::start().await);
+        let browser = Browser::start_eager(server.app_origin()).await;
+        Self {
+            browser,
+            server,
+            variant: Variant::default(),
+            _turn: turn,
+        }
+    }
+
     /// The reference backend serving the build in `site` (not `dist/`), and a browser.
     pub async fn start_serving(site: std::path::PathBuf) -> Self {
         let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;

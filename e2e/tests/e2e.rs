@@ -6,7 +6,7 @@
 
 mod scenarios;
 
-use interceptor_e2e::{Harness, DEMO_USERNAME};
+use interceptor_e2e::{Harness, DEMO_PASSWORD, DEMO_USERNAME};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,6 +86,45 @@ async fn the_content_security_policy_refuses_inline_scripts_and_other_origins() 
         )
         .await;
     assert_eq!(elsewhere, json!("connect-src"));
+    h.finish().await;
+}
+
+/// On a slow link the login form is there (index.html's app shell) seconds before the app: what
+/// the visitor types, and their "Log in", reach the app when it arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_form_works_before_the_app_has_arrived() {
+    let h = Harness::start_eager().await;
+    let browser = &h.browser;
+    browser.cdp("Network.enable", json!({})).await;
+    browser
+        .cdp(
+            "Network.emulateNetworkConditions",
+            json!({ "offline": false, "latency": 100, "downloadThroughput": 60_000, "uploadThroughput": 60_000 }),
+        )
+        .await;
+    browser.open("/login").await;
+    assert!(
+        browser.count("#app-shell").await == 1,
+        "the page is parsed and the app is not there yet"
+    );
+    browser.submit_login(DEMO_USERNAME, DEMO_PASSWORD).await;
+    assert_eq!(
+        browser.count("#app-shell").await,
+        1,
+        "typed and submitted before the app arrived (it would have removed the shell)"
+    );
+    browser
+        .wait_for_location_within("/", std::time::Duration::from_secs(30))
+        .await;
+    browser
+        .wait_for_text("[data-test=username]", DEMO_USERNAME)
+        .await;
+    let log = h.server.log().await;
+    let logins = log
+        .iter()
+        .filter(|entry| entry.path.ends_with("/jwt/create/"))
+        .count();
+    assert_eq!(logins, 1, "one login, with what was typed");
     h.finish().await;
 }
 
