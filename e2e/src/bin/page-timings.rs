@@ -4,7 +4,8 @@
 //!
 //! 1. navigation → login field typable: `performance.now()` (ms since navigation start) when
 //!    `#username` is on screen, on `/login` with empty storage (a cold load: a fresh browser);
-//! 2. navigation → app running: when the app itself has rendered the page (its top bar);
+//! 2. navigation → app running: when the app itself has rendered the page (the login field
+//!    with no app shell left: with an app shell, the field is typable before the app runs);
 //! 3. "Log in" click → username visible: from the click to `[data-test=username]` reading `demo`;
 //! 4. reload of the logged-in home → username visible (the browser's cache is warm by then).
 //!
@@ -44,7 +45,8 @@ const OBSERVERS: &str = r"
   const field = () => { const input = document.querySelector('#username');
     return input !== null && input.getClientRects().length > 0; };
   window.__typable = when(field);
-  window.__appRunning = when(() => document.querySelector('header.topbar') !== null && field());
+  // The app has taken over: index.html's app shell (if any) is gone and its own form is there.
+  window.__appRunning = when(() => document.getElementById('app-shell') === null && field());
   window.__usernameShown = (name) => when(() =>
     document.querySelector('[data-test=username]')?.textContent.trim() === name);
 })();";
