@@ -2,6 +2,7 @@
 //! the app runs (the newest hundred), plus the app's own steps.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
 use leptos::prelude::*;
 use leptos_jwt_session::{use_auth_events, AuthEvent, RefreshReason, SessionEnd};
@@ -14,7 +15,8 @@ const CAPACITY: usize = 100;
 /// One line of activity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityEntry {
-    /// Increases by one per entry: a stable key for lists.
+    /// Increases by one per entry, also across [`ActivityLog::clear`]: a stable key for lists,
+    /// and the mark of what has been announced.
     pub seq: u64,
     /// Local time, ms.
     pub at_ms: f64,
@@ -40,7 +42,13 @@ pub enum ActivityKind {
 /// The log. `Copy`; in context.
 #[derive(Clone, Copy)]
 pub struct ActivityLog {
-    entries: RwSignal<VecDeque<ActivityEntry>>,
+    entries: RwSignal<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    lines: VecDeque<ActivityEntry>,
+    next_seq: u64,
 }
 
 impl ActivityLog {
@@ -48,7 +56,7 @@ impl ActivityLog {
     /// current owner lives, and puts the log in context.
     pub fn provide() -> Self {
         let log = Self {
-            entries: RwSignal::new(VecDeque::new()),
+            entries: RwSignal::new(Entries::default()),
         };
         use_auth_events(move |event| {
             if let Some(kind) = describe(event) {
@@ -62,11 +70,12 @@ impl ActivityLog {
     fn record(&self, kind: ActivityKind) {
         // The layer may still report after the app has unmounted: then there is nothing to do.
         self.entries.try_update(|entries| {
-            let seq = entries.back().map_or(0, |last| last.seq + 1);
-            if entries.len() == CAPACITY {
-                entries.pop_front();
+            let seq = entries.next_seq;
+            entries.next_seq += 1;
+            if entries.lines.len() == CAPACITY {
+                entries.lines.pop_front();
             }
-            entries.push_back(ActivityEntry {
+            entries.lines.push_back(ActivityEntry {
                 seq,
                 at_ms: now_ms(),
                 kind,
@@ -82,18 +91,70 @@ impl ActivityLog {
     /// Newest first (tracked).
     pub fn newest_first(&self) -> Vec<ActivityEntry> {
         self.entries
-            .with(|entries| entries.iter().rev().cloned().collect())
+            .with(|entries| entries.lines.iter().rev().cloned().collect())
     }
 
     /// Whether nothing is logged (tracked), without copying the log.
     pub fn is_empty(&self) -> bool {
-        self.entries.with(VecDeque::is_empty)
+        self.entries.with(|entries| entries.lines.is_empty())
+    }
+
+    /// The `seq` the next entry will get (tracked): it moves with every entry.
+    pub fn next_seq(&self) -> u64 {
+        self.entries.with(|entries| entries.next_seq)
+    }
+
+    /// The entries from `seq` on (those still kept) in one sentence ([`summarize`]), and the
+    /// `seq` the next batch starts at; untracked. `None` once the owner is gone.
+    pub fn batch_from(&self, seq: u64) -> Option<(Option<String>, u64)> {
+        self.entries.try_with_untracked(|entries| {
+            let batch = entries.lines.iter().filter(|entry| entry.seq >= seq);
+            (summarize(batch), entries.next_seq)
+        })
     }
 
     /// Forgets every entry.
     pub fn clear(&self) {
-        self.entries.update(VecDeque::clear);
+        self.entries.update(|entries| entries.lines.clear());
     }
+}
+
+/// One sentence for a batch of entries, for screen readers: "10 requests: 10 succeeded."
+/// rather than one announcement per line. `None` for an empty batch.
+pub fn summarize<'a>(entries: impl IntoIterator<Item = &'a ActivityEntry>) -> Option<String> {
+    let (mut succeeded, mut failed, mut steps) = (0usize, 0usize, 0usize);
+    for entry in entries {
+        match &entry.kind {
+            ActivityKind::Exchange { status, .. } if is_success(*status) => succeeded += 1,
+            ActivityKind::Exchange { .. } => failed += 1,
+            ActivityKind::Step(_) => steps += 1,
+        }
+    }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let requests = succeeded + failed;
+    let mut sentence = String::new();
+    if requests > 0 {
+        let _ = write!(
+            sentence,
+            "{requests} request{}: {succeeded} succeeded",
+            plural(requests)
+        );
+        if failed > 0 {
+            let _ = write!(sentence, ", {failed} failed");
+        }
+        sentence.push_str(". ");
+    }
+    if steps > 0 {
+        let other = if requests > 0 { "other " } else { "" };
+        let _ = write!(sentence, "{steps} {other}event{} logged.", plural(steps));
+    }
+    let sentence = sentence.trim_end();
+    (!sentence.is_empty()).then(|| sentence.to_owned())
+}
+
+/// Whether an exchange's answer counts as a success: 2xx and 3xx.
+pub fn is_success(status: Option<u16>) -> bool {
+    matches!(status, Some(200..=399))
 }
 
 /// The log from context. Panics when [`ActivityLog::provide`] was not called above.
@@ -158,15 +219,82 @@ mod tests {
         let owner = Owner::new();
         owner.set();
         let log = ActivityLog {
-            entries: RwSignal::new(VecDeque::new()),
+            entries: RwSignal::new(Entries::default()),
         };
         for i in 0..150 {
             log.step(format!("step {i}"));
         }
-        let entries = log.entries.get_untracked();
-        assert_eq!(entries.len(), CAPACITY);
-        assert_eq!(entries.front().map(|e| e.seq), Some(50));
+        let front = log
+            .entries
+            .with_untracked(|e| e.lines.front().map(|e| e.seq));
+        assert_eq!(log.newest_first().len(), CAPACITY);
+        assert_eq!(front, Some(50));
         assert_eq!(log.newest_first().first().map(|e| e.seq), Some(149));
+    }
+
+    #[test]
+    fn numbering_goes_on_after_a_clear() {
+        let owner = Owner::new();
+        owner.set();
+        let log = ActivityLog {
+            entries: RwSignal::new(Entries::default()),
+        };
+        log.step("before");
+        log.clear();
+        assert!(log.is_empty());
+        log.step("after");
+        assert_eq!(log.newest_first().first().map(|e| e.seq), Some(1));
+        assert_eq!(log.next_seq(), 2);
+        assert_eq!(
+            log.batch_from(1),
+            Some((Some("1 event logged.".to_owned()), 2))
+        );
+        assert_eq!(log.batch_from(2), Some((None, 2)));
+    }
+
+    fn exchange(status: Option<u16>) -> ActivityEntry {
+        ActivityEntry {
+            seq: 0,
+            at_ms: 0.0,
+            kind: ActivityKind::Exchange {
+                method: "GET",
+                path: "/api/v1/auth/users/me/".into(),
+                status,
+                duration_ms: 3.0,
+                error: None,
+            },
+        }
+    }
+
+    fn step() -> ActivityEntry {
+        ActivityEntry {
+            seq: 0,
+            at_ms: 0.0,
+            kind: ActivityKind::Step("refreshing".into()),
+        }
+    }
+
+    #[test]
+    fn a_batch_is_one_sentence() {
+        let burst: Vec<_> = std::iter::repeat_with(|| exchange(Some(200)))
+            .take(10)
+            .chain([step(), step()])
+            .collect();
+        assert_eq!(
+            summarize(&burst).as_deref(),
+            Some("10 requests: 10 succeeded. 2 other events logged.")
+        );
+        let mixed = [exchange(Some(200)), exchange(Some(401)), exchange(None)];
+        assert_eq!(
+            summarize(&mixed).as_deref(),
+            Some("3 requests: 1 succeeded, 2 failed.")
+        );
+        assert_eq!(
+            summarize(&[exchange(Some(503))]).as_deref(),
+            Some("1 request: 0 succeeded, 1 failed.")
+        );
+        assert_eq!(summarize(&[step()]).as_deref(), Some("1 event logged."));
+        assert_eq!(summarize(&[]), None);
     }
 
     #[test]

@@ -12,11 +12,13 @@
 //! [`Browser`] (chromedriver on another free port, one Chromium). Nothing is shared between
 //! tests and no port is fixed. `CHROMEDRIVER` and `CHROMIUM` override the Debian paths.
 
+pub mod a11y;
 pub mod browser;
 pub mod django;
 pub mod driver;
 pub mod hooks;
 pub mod http;
+pub mod keyboard;
 pub mod server;
 pub mod site;
 
