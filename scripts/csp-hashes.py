@@ -16,7 +16,8 @@ import sys
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
 INLINE_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
-POLICY = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content=")([^"]*)(")')
+# The policy's meta tag, whatever the order of its attributes.
+POLICY = re.compile(r'(<meta\s[^>]*?content=")([^"]*)("[^>]*>)')
 
 
 def hashes(pattern: re.Pattern, html: str) -> str:
@@ -27,11 +28,14 @@ def hashes(pattern: re.Pattern, html: str) -> str:
 
 
 def with_hashes(html: str) -> str:
-    policy = POLICY.search(html)
+    policy = next(
+        (meta for meta in POLICY.finditer(html) if "Content-Security-Policy" in meta[0]), None
+    )
     if policy is None or "'wasm-unsafe-eval'" not in policy[2] or "'inline-hashes'" not in policy[2]:
+        found = policy[0] if policy else html[:400]
         sys.exit(
             "csp-hashes: index.html's Content-Security-Policy needs 'wasm-unsafe-eval' in "
-            "script-src and 'inline-hashes' in style-src"
+            f"script-src and 'inline-hashes' in style-src; found: {found}"
         )
     scripts = f"'wasm-unsafe-eval' {hashes(INLINE_SCRIPT, html)}".strip()
     content = policy[2].replace("'wasm-unsafe-eval'", scripts, 1)
