@@ -1,5 +1,6 @@
-//! How requests and the process end: a timeout for each request, periodic pruning of
-//! expired token rows, and a graceful shutdown with a deadline.
+//! How the server starts and ends, and how its requests end: start-up from the command
+//! line ([`run`]), a timeout for each request, periodic pruning of expired token rows,
+//! and a graceful shutdown with a deadline.
 
 use std::future::{Future, IntoFuture as _};
 use std::time::Duration;
@@ -11,10 +12,84 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::clock::unix_seconds;
-use crate::db;
+use crate::cli::Args;
+use crate::clock::{unix_seconds, Clock};
+use crate::config::{check_database_location, ConfigError, SECRET_KEY_ENV};
+use crate::db::{self, Db, DbError};
 use crate::errors::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, InitError};
+use crate::{app, test_hooks};
+
+/// Why the server did not start, or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open database {path:?}: {source}")]
+    Database { path: String, source: DbError },
+    #[error(transparent)]
+    Init(#[from] InitError),
+    #[error("cannot listen on {bind}: {source}")]
+    Listen {
+        bind: String,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Starts the server the command line describes, serves until `shutdown` resolves, and
+/// says how it stopped. Everything refusable (settings, the database's place) is refused
+/// before the database file is created or a port is bound.
+pub async fn run(
+    args: Args,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Stopped, StartError> {
+    let settings = args.settings()?;
+    check_database_location(&args.db, settings.static_dir.as_deref())?;
+    if let Some(dir) = &settings.static_dir {
+        if !dir.join("index.html").is_file() {
+            tracing::warn!(dir = %dir.display(), "static dir has no index.html");
+        }
+    }
+    let secret_from_env = settings.secret_key.is_some();
+    let db = Db::open(&args.db).map_err(|source| StartError::Database {
+        path: args.db.clone(),
+        source,
+    })?;
+    let state = AppState::new(settings, db, Clock::system()).await?;
+    let listener = TcpListener::bind(&args.bind)
+        .await
+        .map_err(|source| StartError::Listen {
+            bind: args.bind.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+
+    if args.test_hooks {
+        for line in test_hooks::banner(&addr.to_string()) {
+            tracing::warn!("{line}");
+        }
+    }
+    tracing::info!("listening on http://{addr}/ (API at http://{addr}/api/)");
+    tracing::info!("{}", args.demo_login_line());
+    if secret_from_env {
+        tracing::info!("signing secret from {SECRET_KEY_ENV}");
+    }
+
+    let pruner = spawn_pruner(state.clone(), args.prune_interval);
+    let stopped = serve(listener, app(state), shutdown, args.shutdown_deadline).await;
+    pruner.abort();
+    let stopped = stopped?;
+    match stopped {
+        Stopped::Gracefully => tracing::info!("stopped"),
+        Stopped::AtDeadline => tracing::warn!(
+            "stopped with requests still running after the {:?} shutdown deadline",
+            args.shutdown_deadline
+        ),
+    }
+    Ok(stopped)
+}
 
 /// The default `--prune-interval`: expired rows are harmless, only their number grows.
 pub const DEFAULT_PRUNE_INTERVAL: Duration = Duration::from_secs(60 * 60);
