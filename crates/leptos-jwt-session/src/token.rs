@@ -39,8 +39,7 @@ impl Claims {
             return Err(TokenError::Shape);
         }
         // Some encoders pad; base64url proper does not.
-        let bytes =
-            decode_base64url(payload.trim_end_matches('=')).ok_or(TokenError::Encoding)?;
+        let bytes = decode_base64url(payload.trim_end_matches('=')).ok_or(TokenError::Encoding)?;
         let text = String::from_utf8(bytes).map_err(|_| TokenError::Encoding)?;
         let payload = Json::parse(&text).map_err(|e| TokenError::Payload(e.to_string()))?;
         let read = || {
@@ -349,7 +348,9 @@ pub(crate) mod tests {
             let encoded = URL_SAFE_NO_PAD.encode(&input);
             assert_eq!(decode_base64url(&encoded), Some(input), "{encoded}");
         }
-        for refused in ["A", "AAAAA", "ab+c", "ab/c", "ab=c", "a b", "é", "AB", "AAB"] {
+        for refused in [
+            "A", "AAAAA", "ab+c", "ab/c", "ab=c", "a b", "é", "AB", "AAB",
+        ] {
             assert_eq!(
                 decode_base64url(refused).is_some(),
                 URL_SAFE_NO_PAD.decode(refused).is_ok(),
