@@ -238,6 +238,18 @@ impl Browser {
             .map_or(0, |elements| elements.len())
     }
 
+    /// How many elements match `css` and are rendered (not `display: none`, like the login form
+    /// of index.html's app shell for a logged-in visitor).
+    pub async fn count_visible(&self, css: &str) -> usize {
+        let count = self
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].filter((e) => e.getClientRects().length > 0).length;",
+                vec![json!(css)],
+            )
+            .await;
+        count.as_u64().map_or(0, |n| n as usize)
+    }
+
     /// Waits for a `<button>` labelled `label` that is not busy (`aria-disabled`), then clicks it.
     pub async fn click_button(&self, label: &str) {
         let xpath = format!("//button[normalize-space()='{label}' and not(@aria-disabled='true')]");

@@ -50,7 +50,7 @@ async fn logged_in_or_not(h: &Harness) -> Result<(), String> {
             "the home page or the login form",
             interceptor_e2e::WAIT,
             || async {
-                if h.browser.count("#password").await > 0 {
+                if h.browser.count_visible("#password").await > 0 {
                     return Ok(Err(h.browser.diagnostics().await));
                 }
                 match h.browser.try_text("[data-test=username]").await {

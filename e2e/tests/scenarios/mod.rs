@@ -14,7 +14,7 @@ use serde_json::json;
 pub async fn logging_in_shows_the_user_at_home(h: &Harness) {
     h.log_in_from_home().await;
     assert_eq!(
-        h.browser.count("#password").await,
+        h.browser.count_visible("#password").await,
         0,
         "the login form is gone"
     );
@@ -43,7 +43,7 @@ pub async fn a_reload_keeps_the_session_when_logged_in(h: &Harness) {
         .await;
     assert_eq!(browser.location().await, "/");
     assert_eq!(
-        browser.count("#password").await,
+        browser.count_visible("#password").await,
         0,
         "no login form after a reload"
     );
@@ -231,7 +231,7 @@ pub async fn a_logout_in_one_tab_logs_the_other_out(h: &Harness) {
         .await;
     assert_eq!(browser.location().await, "/");
     assert_eq!(
-        browser.count("#password").await,
+        browser.count_visible("#password").await,
         0,
         "no login in the second tab"
     );
