@@ -60,15 +60,7 @@ fn mount_at(path: &str) -> Mounted {
     history
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
         .expect("url");
-    let container: HtmlElement = document
-        .create_element("div")
-        .expect("div")
-        .unchecked_into();
-    document
-        .body()
-        .expect("body")
-        .append_child(&container)
-        .expect("append");
+    let container = new_container();
     let handle = leptos::mount::mount_to(container.clone(), App);
     Mounted {
         _handle: Box::new(handle),

@@ -13,15 +13,22 @@ use tokio::task::JoinHandle;
 
 use crate::hooks::Hooks;
 
-/// The release build that `trunk build --release` leaves in `<workspace>/dist`.
+/// The release build that `trunk build --release` leaves in `<workspace>/dist`, or the one
+/// `INTERCEPTOR_E2E_DIST` names.
 ///
 /// # Panics
 ///
 /// When `dist/index.html` is missing: the tests need the built app.
 pub fn dist_dir() -> PathBuf {
-    let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("dist");
+    // Another build can stand in, to run the suite against it (an earlier commit's, say).
+    let dist = std::env::var_os("INTERCEPTOR_E2E_DIST").map_or_else(
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("dist")
+        },
+        PathBuf::from,
+    );
     assert!(
         dist.join("index.html").is_file(),
         "{} has no index.html: the end-to-end tests drive the release build of the app; run \

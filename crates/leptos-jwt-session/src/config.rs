@@ -136,7 +136,7 @@ impl AuthConfig {
     }
 
     /// How long one HTTP exchange may take before it is abandoned as a timeout (15 s by default).
-    /// The cross-tab lock's fallback lease is sized from it.
+    /// A holder of the cross-tab lock's fallback lease renews it for this long and a margin.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout_ms = u32::try_from(timeout.as_millis())
             .unwrap_or(u32::MAX)
@@ -193,9 +193,10 @@ impl AuthConfig {
         format!("{}.session", self.namespace)
     }
 
-    /// How long the fallback lease (where Web Locks are missing) is held at most: a whole
-    /// exchange and then some, so that a live holder never loses it in the middle of one.
-    pub(crate) fn lease_ms(&self) -> f64 {
+    /// How long a holder keeps renewing the fallback lease (where Web Locks are missing) at
+    /// most: a whole exchange and then some, so that a live holder never loses it in the middle
+    /// of one.
+    pub(crate) fn max_hold_ms(&self) -> f64 {
         f64::from(self.timeout_ms) + LEASE_MARGIN_MS
     }
 
@@ -329,7 +330,7 @@ mod tests {
     #[test]
     fn the_lease_outlasts_a_whole_exchange() {
         let config = config().timeout(Duration::from_secs(40));
-        assert!(config.lease_ms() > 40_000.0);
+        assert!(config.max_hold_ms() > 40_000.0);
         assert_eq!(config.timeout(Duration::ZERO).timeout_ms, 1);
     }
 

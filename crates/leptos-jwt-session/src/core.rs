@@ -277,7 +277,7 @@ impl<U: SessionUser> Core<U> {
         let place = LockPlace {
             window: &window,
             name: &name,
-            lease_ms: self.config.lease_ms(),
+            max_hold_ms: self.config.max_hold_ms(),
             idb: idb.as_ref(),
         };
         let core = self.clone();

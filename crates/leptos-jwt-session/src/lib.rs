@@ -160,6 +160,22 @@ pub use user::{DjoserUser, SessionUser, UserDecodeError, UserFields};
 pub mod testing {
     pub use crate::lock::with_lock_for_tests;
 
+    /// Leaves a fallback lease on the lock `name` as a tab that closed while holding it leaves
+    /// it: taken just now, and never to be renewed or released.
+    pub async fn leave_dead_lease(window: &web_sys::Window, name: &str) {
+        let key = format!("{name}.lease");
+        let lease = format!(
+            "dead-tab {}",
+            (crate::clock::now_ms() + crate::lock::LEASE_MS) as i64
+        );
+        if let Some(storage) = window.local_storage().ok().flatten() {
+            let _ = storage.set_item(&key, &lease);
+        }
+        if let Some(idb) = crate::idb::Idb::open(window, name).await {
+            idb.put(&key, &lease).await;
+        }
+    }
+
     /// Removes namespace `namespace`'s stored session from `window`'s origin: `localStorage`,
     /// IndexedDB and any lease.
     pub async fn forget_stored_session(window: &web_sys::Window, namespace: &str) {

@@ -4,19 +4,22 @@
 //! 1. **Web Locks** (`navigator.locks`, secure contexts: HTTPS and `localhost`): exclusive; a
 //!    tab that closes or crashes releases its lock at once.
 //! 2. **A lease in IndexedDB** (plain HTTP on another host, where Web Locks are missing): taken
-//!    by a compare-and-set in one read-write transaction, so it is exclusive too. A tab that dies
-//!    holding it blocks the others until the lease runs out (the request timeout plus a margin;
-//!    a live holder always finishes within it, as its exchange is abandoned at the timeout).
+//!    by a compare-and-set in one read-write transaction, so it is exclusive too. It lasts
+//!    [`LEASE_MS`] and its holder renews it every [`RENEW_EVERY_MS`] while it works, for as long
+//!    as a whole exchange can take (the request timeout plus a margin): a tab that closes,
+//!    reloads or crashes holding it blocks the others for a few seconds at most, and a live
+//!    holder never loses it in the middle of its work.
 //! 3. **A lease in `localStorage`** (neither available, e.g. some private modes): written, then
-//!    read back after a pause. Best effort only: across browser processes two tabs can both
-//!    believe they hold it. Rotation with blacklisting may then log a user out now and then.
+//!    read back after a pause, and renewed the same way. Best effort only: across browser
+//!    processes two tabs can both believe they hold it. Rotation with blacklisting may then log
+//!    a user out now and then.
 
 use std::cell::{Cell, RefCell};
 #[cfg(feature = "testing")]
 use std::future::Future;
 use std::rc::Rc;
 
-use futures::future::LocalBoxFuture;
+use futures::future::{select, LocalBoxFuture};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -24,13 +27,18 @@ use wasm_bindgen_futures::JsFuture;
 use crate::clock::now_ms;
 use crate::idb::Idb;
 
-/// Where the lock lives and how long a fallback lease lasts.
+/// Where the lock lives, and how long a holder may keep a fallback lease at most.
 pub(crate) struct LockPlace<'a> {
     pub window: &'a web_sys::Window,
     pub name: &'a str,
-    pub lease_ms: f64,
+    pub max_hold_ms: f64,
     pub idb: Option<&'a Idb>,
 }
+
+/// How long a fallback lease lasts unless renewed: what a dead holder costs the other tabs.
+pub(crate) const LEASE_MS: f64 = 4_000.0;
+/// How often a working holder renews it (timers of a background tab still run once a second).
+pub(crate) const RENEW_EVERY_MS: u32 = 1_000;
 
 /// Work to run under the lock.
 pub(crate) type Work = Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>;
@@ -101,23 +109,54 @@ async fn pause_before_retry() {
     gloo_timers::future::TimeoutFuture::new(40 + (js_sys::Math::random() * 40.0) as u32).await;
 }
 
+/// `"<holder> <until>"` for a lease taken or renewed now.
+fn lease_until_now_plus(holder: &str) -> String {
+    format!("{holder}{}", (now_ms() + LEASE_MS) as i64)
+}
+
+/// Runs `work`, renewing the lease with `renew` every second meanwhile, up to `max_hold_ms`.
+async fn hold_while(work: Work, max_hold_ms: f64, renew: impl Fn() -> LocalBoxFuture<'static, ()>) {
+    let stop_renewing_at = now_ms() + max_hold_ms;
+    let renewing = async move {
+        while now_ms() < stop_renewing_at {
+            gloo_timers::future::TimeoutFuture::new(RENEW_EVERY_MS).await;
+            renew().await;
+        }
+        // A holder this slow has gone wrong: the lease runs out and another tab may take it.
+        futures::future::pending::<()>().await;
+    };
+    select(work(), Box::pin(renewing)).await;
+}
+
 async fn with_lease(place: &LockPlace<'_>, work: Work) -> bool {
     let key = format!("{}.lease", place.name);
     let holder = new_holder();
-    // A dead holder's lease runs out within one lease length; past that, storage misbehaves.
-    let give_up_at = now_ms() + place.lease_ms + 2_000.0;
+    // Whoever holds it now lets go within its longest hold and one more lease.
+    let give_up_at = now_ms() + place.max_hold_ms + LEASE_MS + 2_000.0;
     if let Some(idb) = place.idb {
         loop {
             let now = now_ms();
-            let mine = format!("{holder}{}", (now + place.lease_ms) as i64);
             let taken = idb
-                .compare_and_set(&key, &mine, move |current| {
+                .compare_and_set(&key, &lease_until_now_plus(&holder), move |current| {
                     current.is_none_or(|lease| lease_expired(&lease, now))
                 })
                 .await;
             match taken {
                 Some(true) => {
-                    work().await;
+                    let (renewer, held) = (idb.clone(), holder.clone());
+                    let renew_key = key.clone();
+                    hold_while(work, place.max_hold_ms, move || {
+                        let (idb, key, holder) = (renewer.clone(), renew_key.clone(), held.clone());
+                        Box::pin(async move {
+                            let mine = lease_until_now_plus(&holder);
+                            let _ = idb
+                                .compare_and_set(&key, &mine, move |current| {
+                                    current.is_some_and(|lease| lease.starts_with(&holder))
+                                })
+                                .await;
+                        })
+                    })
+                    .await;
                     let released = format!("{holder}0");
                     let _ = idb
                         .compare_and_set(&key, &released, move |current| {
@@ -148,7 +187,7 @@ async fn with_storage_lease(
         work().await;
         return true;
     };
-    let held_by_me = || {
+    let held_by_me = |storage: &web_sys::Storage| {
         storage
             .get_item(key)
             .ok()
@@ -158,15 +197,17 @@ async fn with_storage_lease(
     loop {
         let current = storage.get_item(key).ok().flatten();
         if current.is_none_or(|lease| lease_expired(&lease, now_ms())) {
-            let mine = format!("{holder}{}", (now_ms() + place.lease_ms) as i64);
-            if storage.set_item(key, &mine).is_err() {
+            if storage
+                .set_item(key, &lease_until_now_plus(holder))
+                .is_err()
+            {
                 // Storage refuses writes: no lease is possible, so none can be contended.
                 work().await;
                 return true;
             }
             // Another tab may have written in the same moment; the last writer holds it.
             gloo_timers::future::TimeoutFuture::new(30).await;
-            if held_by_me() {
+            if held_by_me(&storage) {
                 break;
             }
         }
@@ -175,8 +216,20 @@ async fn with_storage_lease(
         }
         pause_before_retry().await;
     }
-    work().await;
-    if held_by_me() {
+    let (renewed, key_owned, holder_owned) = (storage.clone(), key.to_owned(), holder.to_owned());
+    hold_while(work, place.max_hold_ms, move || {
+        let still_mine = renewed
+            .get_item(&key_owned)
+            .ok()
+            .flatten()
+            .is_some_and(|lease| lease.starts_with(&holder_owned));
+        if still_mine {
+            let _ = renewed.set_item(&key_owned, &lease_until_now_plus(&holder_owned));
+        }
+        Box::pin(async {})
+    })
+    .await;
+    if held_by_me(&storage) {
         let _ = storage.remove_item(key);
     }
     true
@@ -188,7 +241,7 @@ async fn with_storage_lease(
 pub async fn with_lock_for_tests<Fut>(
     window: &web_sys::Window,
     name: &str,
-    lease_ms: f64,
+    max_hold_ms: f64,
     work: impl FnOnce() -> Fut + 'static,
 ) -> bool
 where
@@ -198,7 +251,7 @@ where
     let place = LockPlace {
         window,
         name,
-        lease_ms,
+        max_hold_ms,
         idb: idb.as_ref(),
     };
     with_lock(place, Box::new(move || Box::pin(work()))).await

@@ -15,7 +15,6 @@ use leptos_jwt_session::{
     DjoserUser, RefreshReason, StorageKind,
 };
 use support::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -41,18 +40,7 @@ struct Mounted {
 
 impl Mounted {
     fn new(config: AuthConfig) -> Self {
-        let document = web_sys::window()
-            .and_then(|w| w.document())
-            .expect("document");
-        let element: web_sys::HtmlElement = document
-            .create_element("div")
-            .expect("div")
-            .unchecked_into();
-        document
-            .body()
-            .expect("body")
-            .append_child(&element)
-            .expect("append");
+        let element = new_container();
         let provided = Rc::new(RefCell::new(None));
         let out = provided.clone();
         let handle = leptos::mount::mount_to(element.clone(), move || {

@@ -309,19 +309,24 @@ async fn a_refresh_token_that_ran_out_while_away_ends_the_session_as_expired() {
     assert_eq!(reloaded.store.ended_untracked(), Some(SessionEnd::Expired));
 }
 
-/// Two critical sections in two windows of `lock_name`'s lock never overlap.
+/// Two critical sections in two windows of `lock_name`'s lock never overlap, even when they
+/// last longer than a lease (the holder renews it).
 async fn never_overlap(windows: &[web_sys::Window]) {
+    never_overlap_for(windows, 2, 150).await;
+}
+
+async fn never_overlap_for(windows: &[web_sys::Window], runs_per_window: usize, work_ms: u32) {
     let inside = Rc::new(Cell::new(0));
     let overlapped = Rc::new(Cell::new(false));
     let runs = windows.iter().flat_map(|window| {
-        (0..2).map(|_| {
+        (0..runs_per_window).map(|_| {
             let (inside, overlapped) = (inside.clone(), overlapped.clone());
             let window = window.clone();
             async move {
                 with_lock_for_tests(&window, "tests.lease", 5_000.0, move || async move {
                     inside.set(inside.get() + 1);
                     overlapped.set(overlapped.get() || inside.get() > 1);
-                    sleep(150).await;
+                    sleep(work_ms).await;
                     inside.set(inside.get() - 1);
                 })
                 .await
@@ -341,16 +346,50 @@ async fn without_web_locks_the_indexeddb_lease_serialises_writers() {
     never_overlap(&windows).await;
 }
 
+fn hide_indexeddb(window: &web_sys::Window) {
+    let descriptor = js_sys::Object::new();
+    js_sys::Reflect::set(&descriptor, &"value".into(), &wasm_bindgen::JsValue::NULL)
+        .expect("descriptor");
+    js_sys::Object::define_property(window, &"indexedDB".into(), &descriptor);
+}
+
 #[wasm_bindgen_test]
 async fn without_web_locks_and_indexeddb_the_storage_lease_still_serialises_writers() {
     reset().await;
     let windows = [new_frame_window(), new_frame_window()];
     for window in &windows {
         hide_web_locks(window);
-        let descriptor = js_sys::Object::new();
-        js_sys::Reflect::set(&descriptor, &"value".into(), &wasm_bindgen::JsValue::NULL)
-            .expect("descriptor");
-        js_sys::Object::define_property(window, &"indexedDB".into(), &descriptor);
+        hide_indexeddb(window);
     }
     never_overlap(&windows).await;
+}
+
+/// Failed before the lease was renewed while held: it lasted the whole timeout, so holding it
+/// longer than a lease meant nothing, and a tab that closed holding it blocked the others for
+/// 20 s.
+#[wasm_bindgen_test]
+async fn a_lease_is_kept_while_its_holder_works_and_lost_soon_when_it_dies() {
+    reset().await;
+    for hide_idb in [false, true] {
+        let windows = [new_frame_window(), new_frame_window()];
+        for window in &windows {
+            hide_web_locks(window);
+            if hide_idb {
+                hide_indexeddb(window);
+            }
+        }
+        // Longer than a lease (4 s): the holder keeps it by renewing it.
+        never_overlap_for(&windows, 1, 4_500).await;
+
+        // A tab closed while holding it: the next tab waits out one lease, not a whole timeout.
+        leptos_jwt_session::testing::leave_dead_lease(&windows[0], "tests.lease").await;
+        let started = js_sys::Date::now();
+        let ran = with_lock_for_tests(&windows[1], "tests.lease", 20_000.0, || async {}).await;
+        let waited = js_sys::Date::now() - started;
+        assert!(ran, "the lock was had");
+        assert!(
+            (3_000.0..6_000.0).contains(&waited),
+            "waited {waited} ms for a dead tab's lease (IndexedDB hidden: {hide_idb})"
+        );
+    }
 }

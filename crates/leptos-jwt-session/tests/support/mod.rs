@@ -220,6 +220,21 @@ pub fn access_token<U: SessionUser>(store: &AuthStore<U>) -> Option<String> {
         .map(|tokens| tokens.access().to_owned())
 }
 
+/// A new, empty element at the end of the page's body, to mount an app or a component in.
+pub fn new_container() -> web_sys::HtmlElement {
+    let document = window().document().expect("document");
+    let container: web_sys::HtmlElement = document
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("body")
+        .append_child(&container)
+        .expect("append");
+    container
+}
+
 /// A new same-origin frame: another window on the same storage, `storage` events, IndexedDB and
 /// Web Locks, which is what the app's tabs share. [`reset`] removes it.
 pub fn new_frame_window() -> web_sys::Window {
