@@ -114,8 +114,11 @@ fn lease_until_now_plus(holder: &str) -> String {
     format!("{holder}{}", (now_ms() + LEASE_MS) as i64)
 }
 
+/// Renews a lease.
+type Renew = Box<dyn Fn() -> LocalBoxFuture<'static, ()>>;
+
 /// Runs `work`, renewing the lease with `renew` every second meanwhile, up to `max_hold_ms`.
-async fn hold_while(work: Work, max_hold_ms: f64, renew: impl Fn() -> LocalBoxFuture<'static, ()>) {
+async fn hold_while(work: Work, max_hold_ms: f64, renew: Renew) {
     let stop_renewing_at = now_ms() + max_hold_ms;
     let renewing = async move {
         while now_ms() < stop_renewing_at {
@@ -145,7 +148,7 @@ async fn with_lease(place: &LockPlace<'_>, work: Work) -> bool {
                 Some(true) => {
                     let (renewer, held) = (idb.clone(), holder.clone());
                     let renew_key = key.clone();
-                    hold_while(work, place.max_hold_ms, move || {
+                    let renew: Renew = Box::new(move || {
                         let (idb, key, holder) = (renewer.clone(), renew_key.clone(), held.clone());
                         Box::pin(async move {
                             let mine = lease_until_now_plus(&holder);
@@ -155,8 +158,8 @@ async fn with_lease(place: &LockPlace<'_>, work: Work) -> bool {
                                 })
                                 .await;
                         })
-                    })
-                    .await;
+                    });
+                    hold_while(work, place.max_hold_ms, renew).await;
                     let released = format!("{holder}0");
                     let _ = idb
                         .compare_and_set(&key, &released, move |current| {
@@ -217,7 +220,7 @@ async fn with_storage_lease(
         pause_before_retry().await;
     }
     let (renewed, key_owned, holder_owned) = (storage.clone(), key.to_owned(), holder.to_owned());
-    hold_while(work, place.max_hold_ms, move || {
+    let renew: Renew = Box::new(move || {
         let still_mine = renewed
             .get_item(&key_owned)
             .ok()
@@ -227,8 +230,8 @@ async fn with_storage_lease(
             let _ = renewed.set_item(&key_owned, &lease_until_now_plus(&holder_owned));
         }
         Box::pin(async {})
-    })
-    .await;
+    });
+    hold_while(work, place.max_hold_ms, renew).await;
     if held_by_me(&storage) {
         let _ = storage.remove_item(key);
     }
