@@ -166,3 +166,23 @@ impl<'a> Exchange<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_body_length_not_the_body() {
+        let login_answer = ApiResponse {
+            status: 200,
+            body: r#"{"refresh":"secret.refresh.token","access":"secret.access.token"}"#.into(),
+            retry_after: None,
+        };
+        let printed = format!("{login_answer:?}");
+        assert!(!printed.contains("secret"), "{printed}");
+        assert!(
+            printed.contains("200") && printed.contains("bytes"),
+            "{printed}"
+        );
+    }
+}
