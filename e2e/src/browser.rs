@@ -252,8 +252,8 @@ impl Browser {
 
     /// Waits for a `<button>` labelled `label` that is not busy (`aria-disabled`), then clicks it.
     pub async fn click_button(&self, label: &str) {
-        let xpath = format!("//button[normalize-space()='{label}' and not(@aria-disabled='true')]");
-        self.click(&format!("the button {label:?}"), &xpath).await;
+        let what = format!("the button {label:?}");
+        self.poll(what, WAIT, || self.try_click_button(label)).await;
     }
 
     /// Waits for a link labelled `label`, then clicks it.
@@ -262,20 +262,26 @@ impl Browser {
         self.click(&format!("the link {label:?}"), &xpath).await;
     }
 
+    /// Clicks a `<button>` labelled `label` that is not busy, if there is one now.
+    pub async fn try_click_button(&self, label: &str) -> Result<(), String> {
+        let xpath = format!("//button[normalize-space()='{label}' and not(@aria-disabled='true')]");
+        self.try_click(&xpath).await
+    }
+
     async fn click(&self, what: &str, xpath: &str) {
-        let this = self;
-        self.poll(what, WAIT, move || async move {
-            let element = this
-                .client
-                .find(Locator::XPath(xpath))
-                .await
-                .map_err(|e| format!("not found: {e}"))?;
-            element
-                .click()
-                .await
-                .map_err(|e| format!("not clickable: {e}"))
-        })
-        .await;
+        self.poll(what, WAIT, || self.try_click(xpath)).await;
+    }
+
+    async fn try_click(&self, xpath: &str) -> Result<(), String> {
+        let element = self
+            .client
+            .find(Locator::XPath(xpath))
+            .await
+            .map_err(|e| format!("not found: {e}"))?;
+        element
+            .click()
+            .await
+            .map_err(|e| format!("not clickable: {e}"))
     }
 
     /// Waits for the input matching `css`, empties it and types `value`.

@@ -104,8 +104,8 @@ pub fn describe(log: &[LogEntry]) -> String {
     log.iter()
         .map(|e| {
             format!(
-                "  {} {} {} bearer={} at {}",
-                e.method, e.path, e.status, e.bearer, e.at_ms
+                "  {} {} {} bearer={} at {}..{}",
+                e.method, e.path, e.status, e.bearer, e.at_ms, e.done_ms
             )
         })
         .collect::<Vec<_>>()

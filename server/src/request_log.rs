@@ -43,6 +43,7 @@ pub async fn log_requests(State(state): State<AppState>, request: Request, next:
                 status,
                 bearer,
                 at_ms,
+                done_ms: state.clock().unix_millis(),
             });
         }
     }

@@ -54,7 +54,10 @@ pub struct LogEntry {
     pub path: String,
     pub status: u16,
     pub bearer: bool,
+    /// When the request arrived (Unix milliseconds, the server's clock).
     pub at_ms: u64,
+    /// When its answer was ready: a test can tell which requests were in flight at an instant.
+    pub done_ms: u64,
 }
 
 /// A `Retry-After` value: seconds or an HTTP date.

@@ -82,8 +82,9 @@ async fn log_records_api_requests_since_the_last_clear() {
         ]
     );
     assert_eq!(entries[0]["at_ms"], 1_795_742_062_250u64);
+    assert_eq!(entries[0]["done_ms"], 1_795_742_062_250u64);
     let keys: Vec<&String> = entries[0].as_object().expect("entry").keys().collect();
-    assert_eq!(keys.len(), 5);
+    assert_eq!(keys.len(), 6);
     assert!(reply.body.starts_with(r#"{"requests":[{"method":"POST","path":"/api/v1/auth/jwt/create/","status":200,"bearer":false,"at_ms":"#));
 
     let cleared = h.send(delete("/__test__/log")).await;

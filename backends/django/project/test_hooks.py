@@ -2,10 +2,11 @@
 interface, so one test client drives either backend. Installed as the outermost middleware,
 and only with `serve.py --test-hooks`:
 
-- `GET /__test__/log` answers `{"requests": [{"method", "path", "status", "bearer", "at_ms"}]}`:
+- `GET /__test__/log` answers `{"requests": [{"method", "path", "status", "bearer", "at_ms", "done_ms"}]}`:
   every `/api/` request (preflights and redirects included) in the order they finished;
   `bearer` says whether an Authorization header of one of AUTH_HEADER_TYPES came with a
-  token, `at_ms` when the request arrived (Unix milliseconds). `DELETE` empties it: 204.
+  token, `at_ms` when the request arrived and `done_ms` when its answer was ready (Unix
+  milliseconds). `DELETE` empties it: 204.
 - `GET /__test__/config` answers the token settings in force; `PUT` with a partial
   `{"access_ttl_ms", "refresh_ttl_ms", "rotate_refresh_tokens", "blacklist_after_rotation"}`
   changes them at once and answers 200 with the settings now in force.
@@ -113,6 +114,7 @@ class TestHooksMiddleware:
                 "status": response.status_code,
                 "bearer": sends_token(request.headers.get("authorization", "")),
                 "at_ms": at_ms,
+                "done_ms": time.time_ns() // 1_000_000,
             }
             with self.lock:
                 self.log.append(entry)

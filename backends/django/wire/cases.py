@@ -502,7 +502,7 @@ def hook(api: Api, method: str, path: str, body: Any = None) -> Response:
 
 
 def hooks_log(api: Api) -> None:
-    """The request log of a few requests, `at_ms` reduced to whether it is a number."""
+    """The request log of a few requests, its times reduced to whether they are numbers."""
     hook(api, "DELETE", "/__test__/log")
     preflight(ME, ORIGIN, "GET", "authorization")(api)
     access = login(api)["access"]
@@ -512,6 +512,7 @@ def hooks_log(api: Api) -> None:
     entries = api.get("/__test__/log", record=False).json()["requests"]
     for entry in entries:
         entry["at_ms"] = type(entry["at_ms"]).__name__
+        entry["done_ms"] = type(entry["done_ms"]).__name__
     api.note(repr(entries))
 
 

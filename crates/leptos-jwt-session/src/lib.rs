@@ -103,9 +103,14 @@
 //! blacklisting, no tab ever sends a refresh token that another tab has rotated. The lock is a
 //! Web Lock where the page is a secure context (HTTPS, `localhost`); elsewhere, a lease taken by
 //! compare-and-set in IndexedDB, which is as exclusive but waits out a tab that died holding it
-//! (up to the request timeout plus 5 s). Where neither IndexedDB nor Web Locks exist, a
-//! `localStorage` lease is all there is: best effort, and two tabs in different processes may
-//! then both refresh.
+//! (4 s at most: its holder renews it every second). Where neither IndexedDB nor Web Locks
+//! exist, a `localStorage` lease is all there is: best effort, and two tabs in different
+//! processes may then both refresh.
+//!
+//! One loss no client can prevent: under rotation with blacklisting, a page that reloads or
+//! closes while its refresh is in flight never reads the rotated token, and the server has
+//! already blacklisted the one the other tabs hold, so the session ends at the next refresh.
+//! The window is one refresh round trip per access lifetime.
 //!
 //! # Features
 //!
