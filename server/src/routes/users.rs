@@ -201,18 +201,8 @@ pub async fn delete_me(
     let Payload(body) = Payload::from_request(request, &state).await?;
     let fields = body.fields()?;
     let mut errors = FieldErrors::new();
-    if let Some(current) = CharField::REQUIRED.take(&fields, "current_password", &mut errors) {
-        let matches = state
-            .passwords()
-            .verify(current, Some(user.password_hash.clone()))
-            .await?;
-        if !matches {
-            errors.add(
-                "current_password",
-                vec![CURRENT_PASSWORD_INVALID.to_owned()],
-            );
-        }
-    }
+    let current_password = CharField::REQUIRED.take(&fields, "current_password", &mut errors);
+    check_current_password(&state, &user, current_password, &mut errors).await?;
     errors.into_result()?;
     let id = user.id;
     state
@@ -220,6 +210,30 @@ pub async fn delete_me(
         .call(move |conn| db::delete_user(conn, id))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// djoser's `CurrentPasswordSerializer`: `current_password` must be the user's password. A
+/// missing or blank one (`None`, already refused by its field) is not hashed.
+async fn check_current_password(
+    state: &AppState,
+    user: &User,
+    current_password: Option<String>,
+    errors: &mut FieldErrors,
+) -> Result<(), ApiError> {
+    let Some(current_password) = current_password else {
+        return Ok(());
+    };
+    let matches = state
+        .passwords()
+        .verify(current_password, Some(user.password_hash.clone()))
+        .await?;
+    if !matches {
+        errors.add(
+            "current_password",
+            vec![CURRENT_PASSWORD_INVALID.to_owned()],
+        );
+    }
+    Ok(())
 }
 
 /// One column update of `users/me/`, run on the database thread.
@@ -240,18 +254,7 @@ pub async fn set_password(
     let mut errors = FieldErrors::new();
     let new_password = CharField::REQUIRED.take(&fields, "new_password", &mut errors);
     let current_password = CharField::REQUIRED.take(&fields, "current_password", &mut errors);
-    if let Some(current) = current_password {
-        let matches = state
-            .passwords()
-            .verify(current, Some(user.password_hash.clone()))
-            .await?;
-        if !matches {
-            errors.add(
-                "current_password",
-                vec![CURRENT_PASSWORD_INVALID.to_owned()],
-            );
-        }
-    }
+    check_current_password(&state, &user, current_password, &mut errors).await?;
     errors.into_result()?;
     let Some(new_password) = new_password else {
         return Err(ApiError::Validation(FieldErrors::single(
