@@ -7,7 +7,7 @@ use leptos_router::path;
 
 use crate::account::User;
 use crate::activity::ActivityLog;
-use crate::components::ConnectivityBanner;
+use crate::components::{focus_on_page_change, ConnectivityBanner};
 use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, RegisterPage};
 
 /// The storage namespace of the demo's session (key `interceptor-app.session.v1`, as earlier
@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
 fn AppRoutes(auth: AuthStore<User>) -> impl IntoView {
     view! {
         <Router>
+            {focus_on_page_change()}
             <header class="topbar">
                 <A href="/" attr:class="brand">"interceptor-app"</A>
                 <nav>

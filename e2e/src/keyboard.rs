@@ -5,7 +5,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use serde_json::Value;
 
-use crate::Browser;
+use crate::{Browser, WAIT};
 
 /// Describes the focused element (`link "Profile"`, `button "Log out"`, `input #password`,
 /// `region "Activity"`, or `the page` when nothing has the focus) and whatever keeps its focus
@@ -19,7 +19,7 @@ if (!element || element === document.body || element === document.documentElemen
 const text = node => (node ? node.textContent : '').replace(/\s+/g, ' ').trim();
 const labelledBy = element.getAttribute('aria-labelledby');
 const role = element.getAttribute('role')
-    || ({ A: 'link', BUTTON: 'button', INPUT: 'input' })[element.tagName]
+    || ({ A: 'link', BUTTON: 'button', INPUT: 'input', H1: 'heading', H2: 'heading' })[element.tagName]
     || element.tagName.toLowerCase();
 const what = element.tagName === 'INPUT' ? `input #${element.id}`
     : labelledBy ? `${role} "${labelledBy.split(' ').map(id => text(document.getElementById(id))).join(' ')}"`
@@ -143,6 +143,24 @@ pub async fn assert_focus(browser: &Browser, expected: &str, after: &str) {
         "after {after}, the focus on {expected} cannot be seen: {}",
         focus.problems.join("; ")
     );
+}
+
+/// Waits until `expected` has the focus (a page change moves it a frame later), then
+/// [`assert_focus`].
+pub async fn wait_for_focus(browser: &Browser, expected: &str, after: &str) {
+    browser
+        .poll(
+            format!("the focus on {expected} after {after}"),
+            WAIT,
+            || async {
+                match focus(browser).await.what {
+                    what if what == expected => Ok(()),
+                    what => Err(format!("it is on {what}")),
+                }
+            },
+        )
+        .await;
+    assert_focus(browser, expected, after).await;
 }
 
 /// Tab, then [`assert_focus`].

@@ -10,7 +10,9 @@ use fantoccini::Locator;
 use interceptor_e2e::a11y::{
     assert_nothing_moves_under_reduced_motion, emulate, AccessibilityAudit, MediaPreferences,
 };
-use interceptor_e2e::keyboard::{assert_focus, press, shift_tab_to, tab_to, type_text};
+use interceptor_e2e::keyboard::{
+    assert_focus, press, shift_tab_to, tab_to, type_text, wait_for_focus,
+};
 use interceptor_e2e::{Browser, Harness, DEMO_PASSWORD, DEMO_USERNAME, STORAGE_KEY, WAIT};
 use serde_json::{json, Value};
 
@@ -159,6 +161,20 @@ new MutationObserver(() => {
 }).observe(region, { childList: true, characterData: true, subtree: true });
 ";
 
+/// Records what every live region of the page says from now on (`window.spoken`): each
+/// `role=status`, `role=alert`, `aria-live` or `<output>` (a status) that is not `aria-live=off`.
+const RECORD_LIVE_REGIONS: &str = "
+window.spoken = [];
+const live = node => (node.getAttribute('aria-live') || 'polite') !== 'off';
+for (const region of document.querySelectorAll('[role=status], [role=alert], [aria-live], output')) {
+    if (!live(region)) continue;
+    new MutationObserver(() => {
+        const said = region.textContent.trim();
+        if (said) window.spoken.push(said);
+    }).observe(region, { childList: true, characterData: true, subtree: true });
+}
+";
+
 /// Waits until the activity panel has announced `expected`, in that order, and nothing else.
 async fn wait_for_announcements(browser: &Browser, expected: &[&str]) {
     let expected = json!(expected);
@@ -207,10 +223,13 @@ async fn the_journey_works_with_the_keyboard_alone() {
         .await;
     // The panel speaks a second after its first request at the earliest.
     browser.execute(RECORD_ANNOUNCEMENTS, vec![]).await;
+    // The login form left with the focus: it is on the new page's heading, from where Tab
+    // goes on into the page and Shift+Tab back to the navigation.
+    wait_for_focus(browser, r#"heading "Your account""#, "logging in").await;
     wait_for_announcements(browser, &[HOME_LOADED]).await;
-
-    // The focus left with the login form; the next Tab starts from the top.
-    tab_to(browser, r#"link "interceptor-app""#).await;
+    shift_tab_to(browser, r#"link "Profile""#).await;
+    shift_tab_to(browser, r#"link "Home""#).await;
+    shift_tab_to(browser, r#"link "interceptor-app""#).await;
     tab_to(browser, r#"link "Home""#).await;
     tab_to(browser, r#"link "Profile""#).await;
     tab_to(browser, r#"button "Fire 10 requests""#).await;
@@ -223,6 +242,7 @@ async fn the_journey_works_with_the_keyboard_alone() {
         )
         .await;
     }
+    browser.execute(RECORD_LIVE_REGIONS, vec![]).await;
     press(browser, Key::Space).await;
     browser
         .wait_for_text("[data-test=burst-result]", "10 of 10 succeeded")
@@ -232,6 +252,12 @@ async fn the_journey_works_with_the_keyboard_alone() {
     wait_for_announcements(browser, &[HOME_LOADED, BURST_ANNOUNCED]).await;
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     wait_for_announcements(browser, &[HOME_LOADED, BURST_ANNOUNCED]).await;
+    // By the page as a whole, too: the burst's own result is shown, not spoken a second time.
+    assert_eq!(
+        browser.execute("return window.spoken;", vec![]).await,
+        json!([BURST_ANNOUNCED]),
+        "what the page's live regions said of the burst"
+    );
 
     tab_to(browser, r#"button "Log out""#).await;
     tab_to(browser, r#"button "Refresh now""#).await;
@@ -281,6 +307,8 @@ async fn the_journey_works_with_the_keyboard_alone() {
     tab_to(browser, r#"button "Log out""#).await;
     press(browser, Key::Enter).await;
     browser.wait_for_location("/login").await;
+    wait_for_focus(browser, r#"heading "Log in""#, "logging out").await;
+    tab_to(browser, "input #username").await;
     browser
         .poll("the session to leave storage", WAIT, || async {
             match h.stored_state().await {
