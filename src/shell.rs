@@ -166,3 +166,23 @@ pub fn restore_focus(focus: &(String, u32, u32)) {
         let _ = input.set_selection_range(*start, *end);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::NAMESPACE;
+
+    /// The shell's script decides from the stored session whether to show its login form; read
+    /// under another key than the app's, a logged-in visitor would see a form flash.
+    #[test]
+    fn the_shell_reads_the_session_under_the_apps_storage_key() {
+        let page = include_str!("../index.html");
+        let read = format!(r#"localStorage.getItem("{NAMESPACE}.session.v1")"#);
+        assert!(
+            page.contains(&read),
+            "index.html's shell must read {read}; it reads {:?}",
+            page.lines()
+                .find(|line| line.contains("localStorage.getItem"))
+                .map(str::trim)
+        );
+    }
+}
