@@ -79,6 +79,10 @@ pub struct Args {
     /// How often expired outstanding and blacklisted token rows are deleted.
     #[arg(long, env = "INTERCEPTOR_PRUNE_INTERVAL", default_value = "1h", value_parser = parse_duration)]
     pub prune_interval: Duration,
+    /// A connection that has not sent a whole request head this long after it opened (or after
+    /// its previous response) is closed: a slow or idle client cannot hold it forever.
+    #[arg(long, env = "INTERCEPTOR_HEADER_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
     /// After Ctrl-C or SIGTERM, how long requests in flight may finish before the server
     /// exits anyway.
     #[arg(long, env = "INTERCEPTOR_SHUTDOWN_DEADLINE", default_value = "10s", value_parser = parse_duration)]

@@ -2,13 +2,16 @@
 //! line ([`run`]), a timeout for each request, periodic pruning of expired token rows,
 //! and a graceful shutdown with a deadline.
 
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -78,7 +81,11 @@ pub async fn run(
     }
 
     let pruner = spawn_pruner(state.clone(), args.prune_interval);
-    let stopped = serve(listener, app(state), shutdown, args.shutdown_deadline).await;
+    let limits = ConnectionLimits {
+        header_read_timeout: args.header_read_timeout,
+        shutdown_deadline: args.shutdown_deadline,
+    };
+    let stopped = serve(listener, app(state), shutdown, limits).await;
     pruner.abort();
     let stopped = stopped?;
     match stopped {
@@ -143,29 +150,69 @@ pub enum Stopped {
     AtDeadline,
 }
 
-/// Serves `router` until `shutdown` resolves, then lets requests in flight finish for at
-/// most `deadline`: a client that never ends its request cannot hold the process up.
+/// The default `--header-read-timeout`: hyper's own default, which `axum::serve` leaves off.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a connection may keep the server waiting.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// From the connection's start, or the end of its previous response, to a whole request
+    /// head; past it the connection is closed.
+    pub header_read_timeout: Duration,
+    /// After the shutdown signal, how long requests in flight may still run.
+    pub shutdown_deadline: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            shutdown_deadline: DEFAULT_SHUTDOWN_DEADLINE,
+        }
+    }
+}
+
+/// Serves `router` over HTTP/1.1 until `shutdown` resolves, then lets requests in flight
+/// finish for at most the shutdown deadline: a client that never ends its request cannot hold
+/// the process up. A client that never sends a whole request head is cut off after the header
+/// read timeout.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    deadline: Duration,
+    limits: ConnectionLimits,
 ) -> std::io::Result<Stopped> {
-    let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        let _ = draining_tx.send(());
-    };
-    let server = axum::serve(listener, router)
-        .with_graceful_shutdown(signal)
-        .into_future();
-    let mut server = std::pin::pin!(server);
-    tokio::select! {
-        result = &mut server => return result.map(|()| Stopped::Gracefully),
-        Ok(()) = draining_rx => {}
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let connections = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(error) => {
+                    // Out of file descriptors and the like: pass, as axum::serve does.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Small responses go out at once rather than waiting for an acknowledgement.
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let connection = connections.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
     }
-    match tokio::time::timeout(deadline, server).await {
-        Ok(result) => result.map(|()| Stopped::Gracefully),
+    drop(listener);
+    match tokio::time::timeout(limits.shutdown_deadline, connections.shutdown()).await {
+        Ok(()) => Ok(Stopped::Gracefully),
         Err(_) => Ok(Stopped::AtDeadline),
     }
 }

@@ -14,7 +14,7 @@ use http_body_util::BodyExt as _;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use interceptor_server::config::SecretKey;
-use interceptor_server::lifecycle::{self, Stopped};
+use interceptor_server::lifecycle::{self, ConnectionLimits, Stopped};
 use interceptor_server::{Db, Settings};
 
 const NO_ACTIVE_ACCOUNT: &str =
@@ -251,7 +251,10 @@ async fn shutdown_drains_requests_but_not_past_the_deadline() {
             async move {
                 let _ = stopped.await;
             },
-            deadline,
+            ConnectionLimits {
+                shutdown_deadline: deadline,
+                ..ConnectionLimits::default()
+            },
         ));
         let in_flight = tokio::spawn(async move { get_status(addr, ME, &access).await });
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -266,6 +269,72 @@ async fn shutdown_drains_requests_but_not_past_the_deadline() {
             in_flight.abort();
         }
     }
+}
+
+/// A client that opens a connection and never finishes its request head (or sends nothing at
+/// all) is cut off at the header read timeout; a prompt one on the same server is served.
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_cut_off() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let h = Harness::new().await;
+    let (listener, addr) = listen().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let header_read_timeout = Duration::from_millis(400);
+    let server = tokio::spawn(lifecycle::serve(
+        listener,
+        h.app.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+        ConnectionLimits {
+            header_read_timeout,
+            ..ConnectionLimits::default()
+        },
+    ));
+
+    for (what, head) in [
+        ("silent", &b""[..]),
+        (
+            "slow",
+            &b"GET /api/v1/auth/users/me/ HTTP/1.1\r\nHost: x\r\n"[..],
+        ),
+    ] {
+        let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        slow.write_all(head).await.expect("write");
+        let opened = Instant::now();
+        let mut answer = Vec::new();
+        // Bounded: without the timeout the server would wait for ever.
+        let read =
+            tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
+        assert!(
+            matches!(read, Ok(Ok(_))),
+            "the {what} connection was not closed: {read:?}"
+        );
+        assert!(
+            opened.elapsed() >= header_read_timeout - Duration::from_millis(50),
+            "the {what} connection was closed early, after {:?}",
+            opened.elapsed()
+        );
+    }
+
+    let mut prompt = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    prompt
+        .write_all(b"GET /api/v1/auth/users/me/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    prompt.read_to_end(&mut answer).await.expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 401") && answer.ends_with(r#"provided."}"#),
+        "a prompt request is answered: {answer}"
+    );
+    stop.send(()).expect("server listening");
+    assert_eq!(
+        server.await.expect("task").expect("serve"),
+        Stopped::Gracefully
+    );
 }
 
 #[tokio::test]
