@@ -12,5 +12,6 @@ pub mod clock;
 pub mod components;
 pub mod pages;
 pub mod shell;
+pub mod task;
 
 pub use app::{App, NAMESPACE};

@@ -4,6 +4,8 @@ use wasm_bindgen::JsCast;
 
 use leptos_jwt_session::ApiError;
 
+use crate::task::Task;
+
 /// The server's messages for the field `name`, from a form's last error (a 400 field map).
 pub fn field_message<E>(error: E, name: &'static str) -> Signal<Option<String>>
 where
@@ -15,41 +17,38 @@ where
     })
 }
 
-/// A form's submit handler: sends `input()` through `action` unless the last submit is still
+/// A form's submit handler: sends `input()` through `task` unless the last submit is still
 /// running, and clears the last answer first, so that a repeated refusal reads as new to screen
 /// readers.
 pub fn submit_with<I, O>(
-    action: Action<I, O>,
+    task: Task<I, O>,
     input: impl Fn() -> I + 'static,
 ) -> impl Fn(leptos::ev::SubmitEvent) + 'static
 where
     I: 'static,
     O: 'static,
 {
-    // Made once here: `pending()` builds a new memo on every call.
-    let pending = action.pending();
     move |event| {
         event.prevent_default();
-        if !pending.get_untracked() {
-            action.clear();
-            action.dispatch_local(input());
+        if !task.pending().get_untracked() {
+            task.clear();
+            task.dispatch(input());
         }
     }
 }
 
-/// A button's click handler for an action that takes no input: ignored while it runs.
-pub fn press<O: 'static>(action: Action<(), O>) -> impl Fn(leptos::ev::MouseEvent) + 'static {
-    let pending = action.pending();
+/// A button's click handler for a task that takes no input: ignored while it runs.
+pub fn press<O: 'static>(task: Task<(), O>) -> impl Fn(leptos::ev::MouseEvent) + 'static {
     move |_| {
-        if !pending.get_untracked() {
-            action.dispatch_local(());
+        if !task.pending().get_untracked() {
+            task.dispatch(());
         }
     }
 }
 
-/// `aria-disabled` for a button while its action runs (`action.pending()`). Not `disabled`: a
+/// `aria-disabled` for a button while its task runs (`task.pending()`). Not `disabled`: a
 /// disabled button drops the keyboard focus to the page.
-pub fn busy(pending: Memo<bool>) -> impl Fn() -> &'static str + 'static {
+pub fn busy(pending: ReadSignal<bool>) -> impl Fn() -> &'static str + 'static {
     move || if pending.get() { "true" } else { "false" }
 }
 

@@ -5,6 +5,7 @@ use leptos_jwt_session::{use_auth, use_client, use_keeper, ApiClient, AuthStore,
 use crate::account::User;
 use crate::clock::{ticking_now_ms, whole_seconds};
 use crate::components::{busy, press};
+use crate::task::Task;
 
 /// The session as the client sees it: how long the tokens have left and when the next
 /// proactive refresh is due, counting down once a second.
@@ -15,7 +16,7 @@ pub fn SessionCard() -> impl IntoView {
     let keeper = use_keeper();
     let now = ticking_now_ms();
     let remaining = move |at: Option<f64>| at.map(|at| seconds_left(at - now.get()));
-    let refresh = Action::new_local(move |_: &()| client.refresh());
+    let refresh = Task::new(move |_: &()| client.refresh());
 
     view! {
         <section class="card" aria-labelledby="session-title">

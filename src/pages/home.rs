@@ -5,6 +5,7 @@ use leptos_jwt_session::{use_auth, use_client, ApiClient, AuthStore};
 use crate::account::{display_name, User};
 use crate::activity::use_activity;
 use crate::components::{busy, press, ActivityPanel, Alert, SessionCard};
+use crate::task::Task;
 
 /// How many requests "Fire 10 requests" sends at once.
 const BURST: usize = 10;
@@ -15,10 +16,10 @@ pub fn HomePage() -> impl IntoView {
     let auth: AuthStore<User> = use_auth();
     let client: ApiClient<User> = use_client();
     let activity = use_activity();
-    // An action: "Try again" dispatches it anew, and the page shows the stored user meanwhile
+    // A task: "Try again" dispatches it anew, and the page shows the stored user meanwhile
     // instead of waiting in a Suspense for users/me/.
-    let me = Action::new_local(move |_: &()| client.me());
-    me.dispatch_local(());
+    let me = Task::new(move |_: &()| client.me());
+    me.dispatch(());
     let load_error = Signal::derive(move || {
         me.value()
             .get()
@@ -26,7 +27,7 @@ pub fn HomePage() -> impl IntoView {
             .map(|e| e.to_string())
     });
 
-    let burst = Action::new_local(move |_: &()| async move {
+    let burst = Task::new(move |_: &()| async move {
         activity.step(format!(
             "Fire {BURST} requests: sending {BURST} × users/me/ at once"
         ));
@@ -37,7 +38,7 @@ pub fn HomePage() -> impl IntoView {
         ));
         succeeded
     });
-    let log_out = Action::new_local(move |_: &()| client.log_out());
+    let log_out = Task::new(move |_: &()| client.log_out());
 
     view! {
         <div class="grid">

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_navigate;
 use crate::account::{login_field, User};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 use crate::shell;
+use crate::task::Task;
 
 /// `/login`: the login field (username, or email where the user model logs in by email) and the
 /// password; on success, back to `next` (a path on this site) or home.
@@ -25,7 +26,7 @@ pub fn LoginPage() -> impl IntoView {
     let login = login_field(&client);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let log_in = Action::new_local(move |credentials: &Credentials| client.log_in(credentials));
+    let log_in = Task::new(move |credentials: &Credentials| client.log_in(credentials));
     // What the visitor typed into the app shell (index.html) before the app was there.
     shell::on_hand_over(move |carried| {
         // The page may have gone by then (a redirect): nothing to carry over to.
@@ -34,7 +35,7 @@ pub fn LoginPage() -> impl IntoView {
         }
         password.set(carried.password);
         if carried.submitted {
-            log_in.dispatch_local(Credentials::new(
+            log_in.dispatch(Credentials::new(
                 username.get_untracked(),
                 password.get_untracked(),
             ));

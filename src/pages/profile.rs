@@ -3,6 +3,7 @@ use leptos_jwt_session::{use_auth, use_client, ApiClient, AuthStore};
 
 use crate::account::{display_name, editable_field, login_field, User};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
+use crate::task::Task;
 
 /// `/profile`: the account as the server has it, changing the email address (or, where it is
 /// the login field, the display name) and the password.
@@ -13,8 +14,8 @@ pub fn ProfilePage() -> impl IntoView {
     let field = editable_field(&client);
     let value_of = move |user: &User| user.get(field.name).unwrap_or_default().to_owned();
     let value = RwSignal::new(auth.user().map(|u| value_of(&u)).unwrap_or_default());
-    // An action, as on the home page.
-    let me = Action::new_local(move |_: &()| {
+    // A task, as on the home page.
+    let me = Task::new(move |_: &()| {
         let typed = value.get_untracked();
         async move {
             let user = client.me().await;
@@ -28,9 +29,8 @@ pub fn ProfilePage() -> impl IntoView {
             user
         }
     });
-    me.dispatch_local(());
-    let save =
-        Action::new_local(move |value: &String| client.update_me([(field.name, value.clone())]));
+    me.dispatch(());
+    let save = Task::new(move |value: &String| client.update_me([(field.name, value.clone())]));
 
     let error = move || {
         save.value()
@@ -83,9 +83,8 @@ fn PasswordForm() -> impl IntoView {
     let login = login_field(&client);
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
-    let change = Action::new_local(move |(current, new): &(String, String)| {
-        client.set_password(current, new)
-    });
+    let change =
+        Task::new(move |(current, new): &(String, String)| client.set_password(current, new));
     // A password that has done its job does not stay on screen.
     Effect::new(move |_| {
         if let Some(Ok(())) = change.value().get() {

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::account::{logs_in_by_email, User, DISPLAY_NAME, EMAIL, USERNAME};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
+use crate::task::Task;
 
 /// `/register`: djoser `POST users/`; field errors next to their fields; then logged in, home.
 /// Django's user asks for a username (and an email address, optional); a user model that logs
@@ -27,8 +28,7 @@ pub fn RegisterPage() -> impl IntoView {
     let login_value = RwSignal::new(String::new());
     let other_value = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let register =
-        Action::new_local(move |registration: &Registration| client.register(registration));
+    let register = Task::new(move |registration: &Registration| client.register(registration));
     Effect::new(move |_| {
         if let Some(Ok(())) = register.value().get() {
             navigate("/", replacing());
