@@ -211,6 +211,29 @@ async fn listen() -> (tokio::net::TcpListener, SocketAddr) {
     (listener, addr)
 }
 
+/// The harness's app served by [`lifecycle::serve`] on a free loopback port, until `stop` is
+/// sent; the task answers how it stopped.
+async fn serve_in_background(
+    h: &Harness,
+    limits: ConnectionLimits,
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<Stopped>>,
+) {
+    let (listener, addr) = listen().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(lifecycle::serve(
+        listener,
+        h.app.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+        limits,
+    ));
+    (addr, stop, server)
+}
+
 async fn get_status(addr: SocketAddr, path: &str, access: &str) -> StatusCode {
     let client: Client<_, Body> = Client::builder(TokioExecutor::new()).build_http();
     let request = Request::builder()
@@ -243,19 +266,14 @@ async fn shutdown_drains_requests_but_not_past_the_deadline() {
             None,
         ))
         .await;
-        let (listener, addr) = listen().await;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(lifecycle::serve(
-            listener,
-            h.app.clone(),
-            async move {
-                let _ = stopped.await;
-            },
+        let (addr, stop, server) = serve_in_background(
+            &h,
             ConnectionLimits {
                 shutdown_deadline: deadline,
                 ..ConnectionLimits::default()
             },
-        ));
+        )
+        .await;
         let in_flight = tokio::spawn(async move { get_status(addr, ME, &access).await });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let asked = Instant::now();
@@ -278,20 +296,15 @@ async fn a_request_head_that_never_ends_is_cut_off() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     let h = Harness::new().await;
-    let (listener, addr) = listen().await;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let header_read_timeout = Duration::from_millis(400);
-    let server = tokio::spawn(lifecycle::serve(
-        listener,
-        h.app.clone(),
-        async move {
-            let _ = stopped.await;
-        },
+    let (addr, stop, server) = serve_in_background(
+        &h,
         ConnectionLimits {
             header_read_timeout,
             ..ConnectionLimits::default()
         },
-    ));
+    )
+    .await;
 
     for (what, head) in [
         ("silent", &b""[..]),
