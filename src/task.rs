@@ -15,7 +15,7 @@ type Run<I, O> = Box<dyn Fn(&I) -> Pin<Box<dyn Future<Output = O>>>>;
 /// and one boxed closure.
 ///
 /// The operation's future may outlive the page: when it ends after the page is gone, its result
-/// is dropped and nothing disposed is touched.
+/// is dropped and nothing disposed is touched. Nothing here panics on a disposed page.
 pub struct Task<I: 'static, O: 'static> {
     run: StoredValue<Run<I, O>, LocalStorage>,
     /// Counts the dispatches: only the newest one's result is kept.
@@ -59,7 +59,7 @@ impl<I: 'static, O: 'static> Task<I, O> {
         }) else {
             return;
         };
-        self.pending.set(true);
+        self.pending.try_set(true);
         spawn_local(async move {
             let output = future.await;
             // `None` once the page is gone: then there is no one to tell.
@@ -70,18 +70,21 @@ impl<I: 'static, O: 'static> Task<I, O> {
         });
     }
 
-    /// Whether the newest dispatch is still running.
-    pub fn pending(self) -> ReadSignal<bool> {
-        self.pending.read_only()
+    // The signals themselves, not `read_only()` halves: that would add one to the arena at
+    // every call. Only the task writes them.
+
+    /// Whether the newest dispatch is still running (to read).
+    pub fn pending(self) -> RwSignal<bool> {
+        self.pending
     }
 
-    /// The newest dispatch's result, once it has one.
-    pub fn value(self) -> ReadSignal<Option<O>, LocalStorage> {
-        self.value.read_only()
+    /// The newest dispatch's result, once it has one (to read).
+    pub fn value(self) -> RwSignal<Option<O>, LocalStorage> {
+        self.value
     }
 
     /// Forgets the last result.
     pub fn clear(self) {
-        self.value.set(None);
+        self.value.try_set(None);
     }
 }

@@ -65,8 +65,9 @@ async fn a_task_that_ends_after_its_page_is_gone_drops_its_result_quietly() {
     owner.cleanup();
     drop(owner);
     TimeoutFuture::new(200).await;
-    // And a dispatch through a handle kept past its page does nothing.
+    // And a dispatch or a clear through a handle kept past its page does nothing.
     task.dispatch((10, 2));
+    task.clear();
     TimeoutFuture::new(50).await;
     assert!(!PANICKED.load(Ordering::SeqCst), "something panicked");
 }

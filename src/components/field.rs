@@ -48,7 +48,7 @@ pub fn press<O: 'static>(task: Task<(), O>) -> impl Fn(leptos::ev::MouseEvent) +
 
 /// `aria-disabled` for a button while its task runs (`task.pending()`). Not `disabled`: a
 /// disabled button drops the keyboard focus to the page.
-pub fn busy(pending: ReadSignal<bool>) -> impl Fn() -> &'static str + 'static {
+pub fn busy(pending: RwSignal<bool>) -> impl Fn() -> &'static str + 'static {
     move || if pending.get() { "true" } else { "false" }
 }
 
