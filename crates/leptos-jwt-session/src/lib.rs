@@ -169,10 +169,7 @@ pub mod testing {
     /// it: taken just now, and never to be renewed or released.
     pub async fn leave_dead_lease(window: &web_sys::Window, name: &str) {
         let key = format!("{name}.lease");
-        let lease = format!(
-            "dead-tab {}",
-            (crate::clock::now_ms() + crate::lock::LEASE_MS) as i64
-        );
+        let lease = crate::lock::lease_until_now_plus("dead-tab ");
         if let Some(storage) = window.local_storage().ok().flatten() {
             let _ = storage.set_item(&key, &lease);
         }

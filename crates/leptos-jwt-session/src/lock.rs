@@ -110,8 +110,28 @@ async fn pause_before_retry() {
 }
 
 /// `"<holder> <until>"` for a lease taken or renewed now.
-fn lease_until_now_plus(holder: &str) -> String {
+pub(crate) fn lease_until_now_plus(holder: &str) -> String {
     format!("{holder}{}", (now_ms() + LEASE_MS) as i64)
+}
+
+/// Writes `value` over the IndexedDB lease at `key` if `holder` holds it (to renew or release
+/// it); a lease another tab has taken meanwhile is left alone.
+async fn replace_own_lease(idb: &Idb, key: &str, holder: &str, value: &str) {
+    let holder = holder.to_owned();
+    let _ = idb
+        .compare_and_set(key, value, move |current| {
+            current.is_some_and(|lease| lease.starts_with(&holder))
+        })
+        .await;
+}
+
+/// Whether `holder` holds the `localStorage` lease at `key`.
+fn holds_storage_lease(storage: &web_sys::Storage, key: &str, holder: &str) -> bool {
+    storage
+        .get_item(key)
+        .ok()
+        .flatten()
+        .is_some_and(|lease| lease.starts_with(holder))
 }
 
 /// Renews a lease.
@@ -152,20 +172,11 @@ async fn with_lease(place: &LockPlace<'_>, work: Work) -> bool {
                         let (idb, key, holder) = (renewer.clone(), renew_key.clone(), held.clone());
                         Box::pin(async move {
                             let mine = lease_until_now_plus(&holder);
-                            let _ = idb
-                                .compare_and_set(&key, &mine, move |current| {
-                                    current.is_some_and(|lease| lease.starts_with(&holder))
-                                })
-                                .await;
+                            replace_own_lease(&idb, &key, &holder, &mine).await;
                         })
                     });
                     hold_while(work, place.max_hold_ms, renew).await;
-                    let released = format!("{holder}0");
-                    let _ = idb
-                        .compare_and_set(&key, &released, move |current| {
-                            current.is_some_and(|lease| lease.starts_with(&holder))
-                        })
-                        .await;
+                    replace_own_lease(idb, &key, &holder, &format!("{holder}0")).await;
                     return true;
                 }
                 // IndexedDB failed under us: the storage lease is all that is left.
@@ -190,13 +201,6 @@ async fn with_storage_lease(
         work().await;
         return true;
     };
-    let held_by_me = |storage: &web_sys::Storage| {
-        storage
-            .get_item(key)
-            .ok()
-            .flatten()
-            .is_some_and(|lease| lease.starts_with(holder))
-    };
     loop {
         let current = storage.get_item(key).ok().flatten();
         if current.is_none_or(|lease| lease_expired(&lease, now_ms())) {
@@ -210,7 +214,7 @@ async fn with_storage_lease(
             }
             // Another tab may have written in the same moment; the last writer holds it.
             gloo_timers::future::TimeoutFuture::new(30).await;
-            if held_by_me(&storage) {
+            if holds_storage_lease(&storage, key, holder) {
                 break;
             }
         }
@@ -221,18 +225,13 @@ async fn with_storage_lease(
     }
     let (renewed, key_owned, holder_owned) = (storage.clone(), key.to_owned(), holder.to_owned());
     let renew: Renew = Box::new(move || {
-        let still_mine = renewed
-            .get_item(&key_owned)
-            .ok()
-            .flatten()
-            .is_some_and(|lease| lease.starts_with(&holder_owned));
-        if still_mine {
+        if holds_storage_lease(&renewed, &key_owned, &holder_owned) {
             let _ = renewed.set_item(&key_owned, &lease_until_now_plus(&holder_owned));
         }
         Box::pin(async {})
     });
     hold_while(work, place.max_hold_ms, renew).await;
-    if held_by_me(&storage) {
+    if holds_storage_lease(&storage, key, holder) {
         let _ = storage.remove_item(key);
     }
     true
