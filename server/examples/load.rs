@@ -109,14 +109,15 @@ struct Stats {
 }
 
 impl Stats {
-    fn record(&mut self, kind: Kind, elapsed: Duration, status: Option<StatusCode>) {
+    /// One request of `kind` that took `elapsed` and got `answer`.
+    fn record(&mut self, kind: Kind, elapsed: Duration, answer: &Result<Answer, LoadError>) {
         let entry = self.kinds.entry(kind).or_default();
         entry
             .latencies_us
             .push(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
-        match status {
-            Some(status) => *entry.statuses.entry(status.as_u16()).or_default() += 1,
-            None => entry.network_errors += 1,
+        match answer {
+            Ok(answer) => *entry.statuses.entry(answer.status.as_u16()).or_default() += 1,
+            Err(_) => entry.network_errors += 1,
         }
     }
 
@@ -264,11 +265,7 @@ async fn run_client(
                 let answer = api
                     .send(Method::POST, "v1/auth/jwt/create/", Some(body), None)
                     .await;
-                stats.record(
-                    Kind::Login,
-                    started.elapsed(),
-                    answer.as_ref().ok().map(|a| a.status),
-                );
+                stats.record(Kind::Login, started.elapsed(), &answer);
                 match answer {
                     Ok(answer) if answer.status == StatusCode::OK => {
                         let tokens =
@@ -293,11 +290,7 @@ async fn run_client(
                 let answer = api
                     .send(Method::POST, "v1/auth/jwt/blacklist/", Some(body), None)
                     .await;
-                stats.record(
-                    Kind::Logout,
-                    started.elapsed(),
-                    answer.as_ref().ok().map(|a| a.status),
-                );
+                stats.record(Kind::Logout, started.elapsed(), &answer);
             }
             Some(mut current)
                 if current.access_exp - unix_now() < options.refresh_lead.as_secs_f64() =>
@@ -306,11 +299,7 @@ async fn run_client(
                 let answer = api
                     .send(Method::POST, "v1/auth/jwt/refresh/", Some(body), None)
                     .await;
-                stats.record(
-                    Kind::Refresh,
-                    started.elapsed(),
-                    answer.as_ref().ok().map(|a| a.status),
-                );
+                stats.record(Kind::Refresh, started.elapsed(), &answer);
                 match answer {
                     Ok(answer) if answer.status == StatusCode::OK => {
                         if let Some(access) = text(&answer.json, "access") {
@@ -342,11 +331,7 @@ async fn run_client(
                         Some(&current.access),
                     )
                     .await;
-                stats.record(
-                    Kind::Me,
-                    started.elapsed(),
-                    answer.as_ref().ok().map(|a| a.status),
-                );
+                stats.record(Kind::Me, started.elapsed(), &answer);
                 match answer {
                     Ok(answer) if answer.status == StatusCode::UNAUTHORIZED => {}
                     Ok(_) => session = Some(current),

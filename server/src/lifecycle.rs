@@ -87,7 +87,6 @@ pub async fn run(
     };
     let stopped = serve(listener, app(state), shutdown, limits).await;
     pruner.abort();
-    let stopped = stopped?;
     match stopped {
         Stopped::Gracefully => tracing::info!("stopped"),
         Stopped::AtDeadline => tracing::warn!(
@@ -144,7 +143,7 @@ pub fn spawn_pruner(state: AppState, every: Duration) -> JoinHandle<()> {
 /// How [`serve`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stopped {
-    /// Every connection finished after the shutdown signal (or the server failed).
+    /// Every connection finished after the shutdown signal.
     Gracefully,
     /// Requests were still running at the deadline and were abandoned.
     AtDeadline,
@@ -181,7 +180,7 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: ConnectionLimits,
-) -> std::io::Result<Stopped> {
+) -> Stopped {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
@@ -212,7 +211,7 @@ pub async fn serve(
     }
     drop(listener);
     match tokio::time::timeout(limits.shutdown_deadline, connections.shutdown()).await {
-        Ok(()) => Ok(Stopped::Gracefully),
-        Err(_) => Ok(Stopped::AtDeadline),
+        Ok(()) => Stopped::Gracefully,
+        Err(_) => Stopped::AtDeadline,
     }
 }

@@ -219,7 +219,7 @@ async fn serve_in_background(
 ) -> (
     SocketAddr,
     tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<std::io::Result<Stopped>>,
+    tokio::task::JoinHandle<Stopped>,
 ) {
     let (listener, addr) = listen().await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -278,7 +278,7 @@ async fn shutdown_drains_requests_but_not_past_the_deadline() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let asked = Instant::now();
         stop.send(()).expect("server listening");
-        let outcome = server.await.expect("task").expect("serve");
+        let outcome = server.await.expect("task");
         assert_eq!(outcome, expected, "delay {delay_ms} ms");
         assert!(asked.elapsed() < deadline + Duration::from_secs(1));
         if expected == Stopped::Gracefully {
@@ -344,10 +344,7 @@ async fn a_request_head_that_never_ends_is_cut_off() {
         "a prompt request is answered: {answer}"
     );
     stop.send(()).expect("server listening");
-    assert_eq!(
-        server.await.expect("task").expect("serve"),
-        Stopped::Gracefully
-    );
+    assert_eq!(server.await.expect("task"), Stopped::Gracefully);
 }
 
 #[tokio::test]

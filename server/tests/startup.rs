@@ -41,6 +41,13 @@ impl Captured {
 
 /// Starts a server that stops at once, and returns its start-up log. The subscriber is
 /// this thread's, and the test runtime runs `run` on this thread.
+/// Why a start with these arguments is refused; fails the test if it starts.
+async fn refused_start(list: &[&str]) -> StartError {
+    lifecycle::run(args(list), async {})
+        .await
+        .expect_err("refused")
+}
+
 async fn start_up_log(list: &[&str]) -> String {
     let captured = Captured::default();
     let writer = captured.clone();
@@ -58,12 +65,7 @@ async fn start_up_log(list: &[&str]) -> String {
 #[tokio::test]
 async fn test_hooks_are_refused_off_loopback() {
     for bind in ["0.0.0.0:0", "[::]:0", "192.0.2.1:0"] {
-        let error = lifecycle::run(
-            args(&["--test-hooks", "--bind", bind, "--db", ":memory:"]),
-            async {},
-        )
-        .await
-        .expect_err("refused");
+        let error = refused_start(&["--test-hooks", "--bind", bind, "--db", ":memory:"]).await;
         assert!(
             matches!(
                 error,
@@ -95,19 +97,15 @@ async fn a_database_inside_the_static_dir_is_refused_and_not_created() {
     let site = tempfile::tempdir().expect("tempdir");
     std::fs::write(site.path().join("index.html"), "app").expect("index");
     let database = site.path().join("interceptor.sqlite3");
-    let error = lifecycle::run(
-        args(&[
-            "--static-dir",
-            site.path().to_str().expect("utf-8"),
-            "--db",
-            database.to_str().expect("utf-8"),
-            "--bind",
-            "127.0.0.1:0",
-        ]),
-        async {},
-    )
-    .await
-    .expect_err("refused");
+    let error = refused_start(&[
+        "--static-dir",
+        site.path().to_str().expect("utf-8"),
+        "--db",
+        database.to_str().expect("utf-8"),
+        "--bind",
+        "127.0.0.1:0",
+    ])
+    .await;
     assert!(
         matches!(
             error,
