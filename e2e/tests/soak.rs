@@ -7,8 +7,8 @@
 //! One loss no client can prevent is told apart rather than failed: a reload that lands while
 //! the refresh is in flight throws its answer away, and the server has already rotated and
 //! blacklisted the token the others still hold, so the session ends at the next refresh (the
-//! README's "Known limits"). The test checks the refusal is exactly that, logs in again and
-//! goes on; more than [`MAX_CUT_OFF`] in a run fails it all the same.
+//! library README's "Known limit"). The test checks the refusal is exactly that, logs in again
+//! and goes on; more than [`MAX_CUT_OFF`] in a run fails it all the same.
 
 use std::time::{Duration, Instant};
 
