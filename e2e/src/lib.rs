@@ -58,7 +58,7 @@ pub struct Variant {
 }
 
 impl Variant {
-    /// `shared/WIRE.md`'s "common variant": the `JWT` header, `sub`, login by email.
+    /// `docs/wire.md`'s "common variant": the `JWT` header, `sub`, login by email.
     pub const COMMON: Self = Self {
         header_type: Some("JWT"),
         login_field: Some("email"),

@@ -12,7 +12,7 @@ const DJANGO: Backend = Backend::Django(Variant {
     login_field: None,
     user_id_claim: None,
 });
-/// `shared/WIRE.md`'s common variant: `JWT`, login by email, `sub`.
+/// `docs/wire.md`'s common variant: `JWT`, login by email, `sub`.
 const COMMON_VARIANT: Backend = Backend::Django(Variant::COMMON);
 /// Only the header type of djoser's JWT documentation, with Django's own user.
 const JWT_HEADER: Backend = Backend::Django(Variant {

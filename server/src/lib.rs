@@ -1,5 +1,5 @@
 //! The reference backend for the interceptor app: the djoser +
-//! djangorestframework-simplejwt wire contract (`shared/WIRE.md`) on axum and SQLite.
+//! djangorestframework-simplejwt wire contract (`docs/wire.md`) on axum and SQLite.
 //!
 //! ```text
 //! cargo run -p interceptor-server -- --db :memory: --test-hooks

@@ -1,6 +1,6 @@
 //! The flags that mimic Django settings: `--auth-header-type` (`AUTH_HEADER_TYPES`),
 //! `--user-id-claim` (`USER_ID_CLAIM`) and `--login-field email` (djoser's `LOGIN_FIELD`
-//! with a custom user model), including shared/WIRE.md's "common variant" table.
+//! with a custom user model), including docs/wire.md's "common variant" table.
 
 mod common;
 
@@ -30,7 +30,7 @@ fn email_login() -> Settings {
     }
 }
 
-/// The settings of djoser's JWT docs with the custom user model, as WIRE.md observed them.
+/// The settings of djoser's JWT docs with the custom user model, as docs/wire.md records them.
 fn common_variant() -> Settings {
     Settings {
         auth_header_types: AuthHeaderTypes::new(["JWT"]).expect("valid"),
@@ -384,7 +384,7 @@ async fn one_database_serves_both_login_fields() {
         .await;
 }
 
-// ---- all three: WIRE.md's "common variant" table, row by row ----
+// ---- all three: docs/wire.md's "common variant" table, row by row ----
 
 #[tokio::test]
 async fn the_common_variant_of_wire_md() {

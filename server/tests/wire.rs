@@ -1,4 +1,4 @@
-//! One test per row of shared/WIRE.md: status, exact body, WWW-Authenticate.
+//! One test per row of docs/wire.md: status, exact body, WWW-Authenticate.
 
 mod common;
 

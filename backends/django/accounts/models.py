@@ -1,4 +1,4 @@
-"""The custom user model of shared/WIRE.md's variant ("the settings of djoser's JWT docs with a
+"""The custom user model of docs/wire.md's variant ("the settings of djoser's JWT docs with a
 custom user model"): users log in with their email and have a display name, no username.
 Installed only with DJOSER_LOGIN_FIELD=email (project/settings.py)."""
 

@@ -1,5 +1,5 @@
 """Settings of the bundled Django backend: djoser + SimpleJWT (with its blacklist app) +
-django-cors-headers, the stack shared/WIRE.md was observed on.
+django-cors-headers, the stack docs/wire.md was observed on.
 
 Every switch comes from the environment, each variable named after the setting it sets
 (`serve.py` turns its command-line flags into these):

@@ -1,4 +1,4 @@
-"""The differential test's one list of requests: every row of shared/WIRE.md, plus expiry,
+"""The differential test's one list of requests: every row of docs/wire.md, plus expiry,
 rotation, blacklist, malformed bodies and headers, CORS and the test hooks, grouped by the
 server settings they need. Each profile starts a fresh pair of servers with its flags; its
 cases then run in order on both, so state (users, blacklisted tokens) builds up alike.
@@ -211,7 +211,7 @@ def refresh_ignores_bearer(api: Api) -> None:
 
 
 def logout_then_reuse(api: Api) -> None:
-    """Logout (blacklist), then each use of that refresh token: WIRE.md's blacklist rows."""
+    """Logout (blacklist), then each use of that refresh token: docs/wire.md's blacklist rows."""
     tokens = login(api)
     api.post(BLACKLIST, {"refresh": tokens["refresh"]})
     api.post(BLACKLIST, {"refresh": tokens["refresh"]})
@@ -606,7 +606,7 @@ EXPIRY_CASES = (
 
 
 def rotate_then_reuse(api: Api) -> None:
-    """WIRE.md's rotation rows: a new pair, the old refresh token refused everywhere."""
+    """docs/wire.md's rotation rows: a new pair, the old refresh token refused everywhere."""
     old = login(api)["refresh"]
     new = api.post(REFRESH, {"refresh": old}).json()["refresh"]
     api.post(REFRESH, {"refresh": old})
@@ -665,7 +665,7 @@ ANY_ORIGIN_CASES = (
 )
 
 
-# WIRE.md's variant: email login (custom user model), AUTH_HEADER_TYPES JWT, USER_ID_CLAIM sub
+# docs/wire.md's variant: email login (custom user model), AUTH_HEADER_TYPES JWT, USER_ID_CLAIM sub
 
 
 def variant_login(api: Api) -> dict[str, str]:

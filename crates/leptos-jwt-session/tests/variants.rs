@@ -2,7 +2,7 @@
 //! `SIMPLE_JWT["AUTH_HEADER_TYPES"] = ("JWT",)`, `SIMPLE_JWT["USER_ID_CLAIM"] = "sub"`, and a
 //! custom user model that logs in by email with `REQUIRED_FIELDS = ["display_name"]`
 //! (`scripts/test` starts it with `--auth-header-type JWT --user-id-claim sub --login-field
-//! email`; `shared/WIRE.md` calls it "the common variant").
+//! email`; `docs/wire.md` calls it "the common variant").
 #![cfg(target_arch = "wasm32")]
 
 mod support;

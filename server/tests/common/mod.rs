@@ -29,7 +29,7 @@ pub const DEMO_EMAIL_LOGIN: &str = r#"{"email":"demo@example.com","password":"de
 pub struct TestClock(Arc<AtomicU64>);
 
 impl TestClock {
-    /// Starts at the WIRE.md example's `iat`, 1795742062 (plus 250 ms).
+    /// Starts at the docs/wire.md example's `iat`, 1795742062 (plus 250 ms).
     pub fn new() -> Self {
         Self(Arc::new(AtomicU64::new(1_795_742_062_250)))
     }
