@@ -39,14 +39,14 @@ pub const DISPLAY_NAME: Field = Field {
 
 /// Whether the server's user model logs in by email (djoser `LOGIN_FIELD = "email"`), as the
 /// page's `<meta name="auth-login-field">` says.
-pub fn logs_in_by_email(client: &ApiClient<User>) -> bool {
+pub fn logs_in_by_email(client: &ApiClient) -> bool {
     client
         .config()
         .is_some_and(|config| config.login_field_name() == "email")
 }
 
 /// The field a user logs in with.
-pub fn login_field(client: &ApiClient<User>) -> Field {
+pub fn login_field(client: &ApiClient) -> Field {
     if logs_in_by_email(client) {
         EMAIL
     } else {
@@ -56,7 +56,7 @@ pub fn login_field(client: &ApiClient<User>) -> Field {
 
 /// The field the profile page edits: the email address, unless it is the login field, which
 /// djoser's `users/me/` does not change; then the display name.
-pub fn editable_field(client: &ApiClient<User>) -> Field {
+pub fn editable_field(client: &ApiClient) -> Field {
     if logs_in_by_email(client) {
         DISPLAY_NAME
     } else {

@@ -1,11 +1,10 @@
 //! The demo app: the auth layer provided once, the routes, and the frame around the pages.
 
 use leptos::prelude::*;
-use leptos_jwt_session::{provide_auth, AuthConfig, AuthStore, RequireAuth};
+use leptos_jwt_session::{provide_auth, AuthConfig, Authenticated, RequireAuth};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
-use crate::account::User;
 use crate::activity::ActivityLog;
 use crate::components::{focus_on_page_change, ConnectivityBanner};
 use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, RegisterPage};
@@ -20,9 +19,9 @@ pub const NAMESPACE: &str = "interceptor-app";
 pub fn App() -> impl IntoView {
     match AuthConfig::from_document() {
         Ok(config) => {
-            let auth = provide_auth::<User>(config.namespace(NAMESPACE));
+            provide_auth(config.namespace(NAMESPACE));
             ActivityLog::provide();
-            view! { <AppRoutes auth=auth.store/> }.into_any()
+            view! { <AppRoutes/> }.into_any()
         }
         Err(error) => view! {
             <main class="page">
@@ -34,20 +33,17 @@ pub fn App() -> impl IntoView {
 }
 
 #[component]
-fn AppRoutes(auth: AuthStore<User>) -> impl IntoView {
+fn AppRoutes() -> impl IntoView {
     view! {
         <Router>
             {focus_on_page_change()}
             <header class="topbar">
                 <A href="/" attr:class="brand">"interceptor-app"</A>
                 <nav>
-                    <Show
-                        when=move || auth.is_authenticated()
-                        fallback=|| view! { <A href="/login">"Log in"</A> }
-                    >
+                    <Authenticated fallback=|| view! { <A href="/login">"Log in"</A> }>
                         <A href="/">"Home"</A>
                         <A href="/profile">"Profile"</A>
-                    </Show>
+                    </Authenticated>
                 </nav>
             </header>
             <ConnectivityBanner/>

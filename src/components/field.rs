@@ -46,10 +46,10 @@ pub fn press<O: 'static>(task: Task<(), O>) -> impl Fn(leptos::ev::MouseEvent) +
     }
 }
 
-/// `aria-disabled` for a button while its task runs (`task.pending()`). Not `disabled`: a
-/// disabled button drops the keyboard focus to the page.
-pub fn busy(pending: RwSignal<bool>) -> impl Fn() -> &'static str + 'static {
-    move || if pending.get() { "true" } else { "false" }
+/// `aria-disabled` for a button while its work runs (`pending()`). Not `disabled`: a disabled
+/// button drops the keyboard focus to the page.
+pub fn busy(pending: impl Fn() -> bool + 'static) -> impl Fn() -> &'static str + 'static {
+    move || if pending() { "true" } else { "false" }
 }
 
 /// After a refused submit, moves the focus to the first field marked invalid, in page order, so

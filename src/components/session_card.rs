@@ -2,7 +2,6 @@ use leptos::prelude::*;
 
 use leptos_jwt_session::{use_auth, use_client, use_keeper, ApiClient, AuthStore, Connectivity};
 
-use crate::account::User;
 use crate::clock::{ticking_now_ms, whole_seconds};
 use crate::components::{busy, press};
 use crate::task::Task;
@@ -11,8 +10,8 @@ use crate::task::Task;
 /// proactive refresh is due, counting down once a second.
 #[component]
 pub fn SessionCard() -> impl IntoView {
-    let auth: AuthStore<User> = use_auth();
-    let client: ApiClient<User> = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     let keeper = use_keeper();
     let now = ticking_now_ms();
     let remaining = move |at: Option<f64>| at.map(|at| seconds_left(at - now.get()));
@@ -40,7 +39,7 @@ pub fn SessionCard() -> impl IntoView {
                     }}
                 </dd>
             </dl>
-            <button on:click=press(refresh) aria-disabled=busy(refresh.pending())>
+            <button on:click=press(refresh) aria-disabled=busy(move || refresh.pending().get())>
                 "Refresh now"
             </button>
         </section>

@@ -1,6 +1,6 @@
 use futures::future::join_all;
 use leptos::prelude::*;
-use leptos_jwt_session::{use_auth, use_client, ApiClient, AuthStore};
+use leptos_jwt_session::{use_auth, use_client, use_logout};
 
 use crate::account::{display_name, User};
 use crate::activity::use_activity;
@@ -13,13 +13,15 @@ const BURST: usize = 10;
 /// `/`: the current user from `users/me/`, a burst of concurrent requests, and logging out.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let auth: AuthStore<User> = use_auth();
-    let client: ApiClient<User> = use_client();
+    let auth = use_auth();
+    let client = use_client();
     let activity = use_activity();
-    // A task: "Try again" dispatches it anew, and the page shows the stored user meanwhile
-    // instead of waiting in a Suspense for users/me/.
-    let me = Task::new(move |_: &()| client.me());
-    me.dispatch(());
+    // The user came with the login, or from storage: users/me/ is asked only when it did not
+    // (the login could not load it), and again by "Try again".
+    let me = Task::new(move |_: &()| client.me::<User>());
+    if auth.user_untracked::<User>().is_none() {
+        me.dispatch(());
+    }
     let load_error = Signal::derive(move || {
         me.value()
             .get()
@@ -31,14 +33,14 @@ pub fn HomePage() -> impl IntoView {
         activity.step(format!(
             "Fire {BURST} requests: sending {BURST} × users/me/ at once"
         ));
-        let results = join_all((0..BURST).map(|_| client.me())).await;
+        let results = join_all((0..BURST).map(|_| client.me::<User>())).await;
         let succeeded = results.iter().filter(|result| result.is_ok()).count();
         activity.step(format!(
             "Fire {BURST} requests: {succeeded} of {BURST} succeeded"
         ));
         succeeded
     });
-    let log_out = Task::new(move |_: &()| client.log_out());
+    let logout = use_logout();
 
     view! {
         <div class="grid">
@@ -46,25 +48,25 @@ pub fn HomePage() -> impl IntoView {
             <h1>"Your account"</h1>
             <dl class="profile" aria-busy=move || me.pending().get().to_string()>
                 <dt>"Name"</dt>
-                <dd data-test="username">{move || auth.user().map(|u| display_name(&u))}</dd>
+                <dd data-test="username">{move || auth.user::<User>().map(|u| display_name(&u))}</dd>
                 <dt>"Email"</dt>
-                <dd data-test="email">{move || auth.user().map(|u| u.first_of(&["email"]).unwrap_or("—").to_owned())}</dd>
+                <dd data-test="email">{move || auth.user::<User>().map(|u| u.first_of(&["email"]).unwrap_or("—").to_owned())}</dd>
                 <dt>"User id"</dt>
-                <dd data-test="user-id">{move || auth.user().and_then(|u| u.get("id").map(str::to_owned))}</dd>
+                <dd data-test="user-id">{move || auth.user::<User>().and_then(|u| u.get("id").map(str::to_owned))}</dd>
             </dl>
             <Alert message=load_error/>
             <Show when=move || load_error.with(Option::is_some)>
-                <button on:click=press(me) aria-disabled=busy(me.pending())>"Try again"</button>
+                <button on:click=press(me) aria-disabled=busy(move || me.pending().get())>"Try again"</button>
             </Show>
             <div class="actions">
-                <button on:click=press(burst) aria-disabled=busy(burst.pending())>
+                <button on:click=press(burst) aria-disabled=busy(move || burst.pending().get())>
                     "Fire 10 requests"
                 </button>
                 // Not live: the activity panel announces the burst, once, as a whole.
                 <output data-test="burst-result" aria-live="off">
                     {move || burst.value().get().map(|ok| format!("{ok} of {BURST} succeeded"))}
                 </output>
-                <button class="danger" on:click=press(log_out) aria-disabled=busy(log_out.pending())>
+                <button class="danger" on:click=move |_| logout.submit() aria-disabled=busy(move || logout.pending())>
                     "Log out"
                 </button>
             </div>

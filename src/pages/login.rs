@@ -1,32 +1,31 @@
 use leptos::prelude::*;
-use leptos_jwt_session::{
-    replacing, use_auth, use_client, use_next_path, ApiClient, AuthStore, Credentials, SessionEnd,
-};
+use leptos_jwt_session::{replacing, use_auth, use_client, use_login, Credentials, SessionEnd};
 use leptos_router::components::{Redirect, A};
-use leptos_router::hooks::use_navigate;
 
-use crate::account::{login_field, User};
-use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
+use crate::account::login_field;
+use crate::components::{busy, field_message, focus_first_invalid, Alert, TextField};
 use crate::shell;
-use crate::task::Task;
 
 /// `/login`: the login field (username, or email where the user model logs in by email) and the
 /// password; on success, back to `next` (a path on this site) or home.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth: AuthStore<User> = use_auth();
-    let client: ApiClient<User> = use_client();
+    let auth = use_auth();
     // Checked once: after a successful login this page navigates itself, to `next`.
     if auth.is_authenticated_untracked() {
         return view! { <Redirect path="/" options=replacing()/> }.into_any();
     }
-    let navigate = use_navigate();
-    let next = use_next_path();
-
-    let login = login_field(&client);
+    let field = login_field(&use_client());
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let log_in = Task::new(move |credentials: &Credentials| client.log_in(credentials));
+    // Logs in (the user with it), then goes back to `?next=`.
+    let login = use_login();
+    let submit = move || {
+        login.submit(Credentials::new(
+            username.get_untracked(),
+            password.get_untracked(),
+        ))
+    };
     // What the visitor typed into the app shell (index.html) before the app was there.
     shell::on_hand_over(move |carried| {
         // The page may have gone by then (a redirect): nothing to carry over to.
@@ -35,23 +34,14 @@ pub fn LoginPage() -> impl IntoView {
         }
         password.set(carried.password);
         if carried.submitted {
-            log_in.dispatch(Credentials::new(
-                username.get_untracked(),
-                password.get_untracked(),
-            ));
+            submit();
         }
         if let Some(focus) = carried.focus {
             // Once the values are in the fields.
             request_animation_frame(move || shell::restore_focus(&focus));
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = log_in.value().get() {
-            navigate(&next, replacing());
-        }
-    });
-
-    let error = move || log_in.value().get().and_then(Result::err);
+    let error = move || login.error();
     let field_error = move |name| field_message(error, name);
     let form = NodeRef::<leptos::html::Form>::new();
     focus_first_invalid(form, error);
@@ -68,13 +58,16 @@ pub fn LoginPage() -> impl IntoView {
             <form
                 node_ref=form
                 novalidate
-                on:submit=submit_with(log_in, move || Credentials::new(username.get_untracked(), password.get_untracked()))
+                on:submit=move |event| {
+                    event.prevent_default();
+                    submit();
+                }
             >
-                <TextField name=login.name label=login.label kind=login.kind value=username autocomplete="username" error=field_error(login.name) required=true/>
+                <TextField name=field.name label=field.label kind=field.kind value=username autocomplete="username" error=field_error(field.name) required=true/>
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="current-password" error=field_error("password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=busy(log_in.pending())>
-                    {move || if log_in.pending().get() { "Logging in…" } else { "Log in" }}
+                <button type="submit" class="primary" aria-disabled=busy(move || login.pending())>
+                    {move || if login.pending() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
             <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>

@@ -9,16 +9,20 @@ use crate::task::Task;
 /// the login field, the display name) and the password.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let auth: AuthStore<User> = use_auth();
-    let client: ApiClient<User> = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     let field = editable_field(&client);
     let value_of = move |user: &User| user.get(field.name).unwrap_or_default().to_owned();
-    let value = RwSignal::new(auth.user().map(|u| value_of(&u)).unwrap_or_default());
+    let value = RwSignal::new(
+        auth.user::<User>()
+            .map(|u| value_of(&u))
+            .unwrap_or_default(),
+    );
     // A task, as on the home page.
     let me = Task::new(move |_: &()| {
         let typed = value.get_untracked();
         async move {
-            let user = client.me().await;
+            let user = client.me::<User>().await;
             // Never overwrite what the user has started typing meanwhile; and the page may be
             // gone by now, with its signal.
             if let Ok(user) = &user {
@@ -30,7 +34,8 @@ pub fn ProfilePage() -> impl IntoView {
         }
     });
     me.dispatch(());
-    let save = Task::new(move |value: &String| client.update_me([(field.name, value.clone())]));
+    let save =
+        Task::new(move |value: &String| client.update_me::<User>([(field.name, value.clone())]));
 
     let error = move || {
         save.value()
@@ -49,7 +54,7 @@ pub fn ProfilePage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Profile"</h1>
             <p class="muted">
-                "Signed in as " <strong data-test="profile-username">{move || auth.user().map(|u| display_name(&u))}</strong>
+                "Signed in as " <strong data-test="profile-username">{move || auth.user::<User>().map(|u| display_name(&u))}</strong>
             </p>
             <form
                 node_ref=form
@@ -65,7 +70,7 @@ pub fn ProfilePage() -> impl IntoView {
                     error=field_error
                 />
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=busy(save.pending())>
+                <button type="submit" class="primary" aria-disabled=busy(move || save.pending().get())>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}
                 </button>
                 <p class="ok" role="status">{move || saved().then_some("Saved.")}</p>
@@ -78,8 +83,8 @@ pub fn ProfilePage() -> impl IntoView {
 /// Changing the password (djoser `POST users/set_password/`).
 #[component]
 fn PasswordForm() -> impl IntoView {
-    let auth: AuthStore<User> = use_auth();
-    let client: ApiClient<User> = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     let login = login_field(&client);
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
@@ -114,7 +119,7 @@ fn PasswordForm() -> impl IntoView {
                     hidden
                     readonly
                     prop:value=move || {
-                        auth.user()
+                        auth.user::<User>()
                             .and_then(|u| u.get(login.name).map(str::to_owned))
                             .unwrap_or_default()
                     }
@@ -122,7 +127,7 @@ fn PasswordForm() -> impl IntoView {
                 <TextField name="current_password" label="Current password" kind="password" autocomplete="current-password" value=current error=field_message(error, "current_password") required=true/>
                 <TextField name="new_password" label="New password" kind="password" autocomplete="new-password" value=new error=field_message(error, "new_password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=busy(change.pending())>
+                <button type="submit" class="primary" aria-disabled=busy(move || change.pending().get())>
                     {move || if change.pending().get() { "Changing…" } else { "Change password" }}
                 </button>
                 <p class="ok" role="status" data-test="password-changed">{move || changed().then_some("Password changed.")}</p>

@@ -3,7 +3,7 @@ use leptos_jwt_session::{replacing, use_auth, use_client, ApiClient, AuthStore, 
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
 
-use crate::account::{logs_in_by_email, User, DISPLAY_NAME, EMAIL, USERNAME};
+use crate::account::{logs_in_by_email, DISPLAY_NAME, EMAIL, USERNAME};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 use crate::task::Task;
 
@@ -12,8 +12,8 @@ use crate::task::Task;
 /// in by email asks for the address and a display name.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let auth: AuthStore<User> = use_auth();
-    let client: ApiClient<User> = use_client();
+    let auth: AuthStore = use_auth();
+    let client: ApiClient = use_client();
     if auth.is_authenticated_untracked() {
         return view! { <Redirect path="/" options=replacing()/> }.into_any();
     }
@@ -65,7 +65,7 @@ pub fn RegisterPage() -> impl IntoView {
                 />
                 <TextField name="password" label="Password" value=password kind="password" autocomplete="new-password" error=field_error("password") required=true/>
                 <Alert message/>
-                <button type="submit" class="primary" aria-disabled=busy(register.pending())>
+                <button type="submit" class="primary" aria-disabled=busy(move || register.pending().get())>
                     {move || if register.pending().get() { "Creating…" } else { "Create account" }}
                 </button>
             </form>

@@ -1,9 +1,9 @@
 //! The floor's two routes plus what an app needs of the auth layer: the store, the client and the
-//! keeper in context, a login form, the current user from users/me/ and a logout button.
+//! keeper in context, a login form, the current user and a logout button.
 
 use leptos::prelude::*;
 use leptos_jwt_session::{
-    provide_auth, use_auth, use_client, ApiClient, AuthConfig, AuthStore, Credentials, DjoserUser,
+    provide_auth, use_auth, use_login, use_logout, AuthConfig, Credentials, DjoserUser,
 };
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
@@ -13,7 +13,7 @@ fn main() {
         let Ok(config) = AuthConfig::from_document() else {
             return view! { <p>"No API base."</p> }.into_any();
         };
-        provide_auth::<DjoserUser>(config);
+        provide_auth(config);
         view! {
             <Router>
                 <nav>
@@ -32,35 +32,28 @@ fn main() {
 
 #[component]
 fn Home() -> impl IntoView {
-    let auth: AuthStore = use_auth();
-    let client: ApiClient = use_client();
+    let auth = use_auth();
+    let login = use_login();
+    let logout = use_logout();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let log_in = Action::new_local(move |credentials: &Credentials| {
-        let logged_in = client.log_in(credentials);
-        async move {
-            logged_in.await?;
-            client.me().await
-        }
-    });
-    let log_out = Action::new_local(move |_: &()| client.log_out());
     view! {
         <Show
             when=move || auth.is_authenticated()
             fallback=move || view! {
                 <form on:submit=move |event| {
                     event.prevent_default();
-                    log_in.dispatch_local(Credentials::new(username.get_untracked(), password.get_untracked()));
+                    login.submit(Credentials::new(username.get_untracked(), password.get_untracked()));
                 }>
                     <input bind:value=username autocomplete="username" />
                     <input type="password" bind:value=password autocomplete="current-password" />
                     <button type="submit">"Log in"</button>
-                    <p>{move || log_in.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                    <p>{move || login.error().map(|e| e.to_string())}</p>
                 </form>
             }
         >
-            <p>{move || auth.user().map(|user| user.username)}</p>
-            <button on:click=move |_| { log_out.dispatch_local(()); }>"Log out"</button>
+            <p>{move || auth.user::<DjoserUser>().map(|user| user.username)}</p>
+            <button on:click=move |_| logout.submit()>"Log out"</button>
         </Show>
     }
 }

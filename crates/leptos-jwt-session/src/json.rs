@@ -12,7 +12,7 @@ use std::fmt;
 /// A parsed JSON value. Object members keep their order; a repeated key reads as its last value,
 /// as `JSON.parse` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Json {
+pub(crate) enum Json {
     Null,
     Bool(bool),
     Number(Number),
@@ -24,17 +24,17 @@ pub enum Json {
 /// A number as its text. Only the parser and the integer conversions make one, so it always
 /// holds valid JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Number(String);
+pub(crate) struct Number(String);
 
 impl Number {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 /// Why a text is not the JSON that was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum JsonError {
+pub(crate) enum JsonError {
     #[error("invalid JSON at byte {0}")]
     Syntax(usize),
     #[error("JSON nested more than {MAX_DEPTH} levels")]
@@ -42,9 +42,9 @@ pub enum JsonError {
     #[error("expected an object")]
     NotAnObject,
     #[error("`{0}` is missing")]
-    Missing(&'static str),
+    Missing(String),
     #[error("`{0}` has the wrong type")]
-    WrongType(&'static str),
+    WrongType(String),
 }
 
 /// Deeper input is refused rather than risk the stack: nothing this app reads nests past 4.
@@ -52,7 +52,7 @@ const MAX_DEPTH: usize = 64;
 
 impl Json {
     /// Parses a whole text; anything after the value other than whitespace is an error.
-    pub fn parse(text: &str) -> Result<Self, JsonError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, JsonError> {
         let mut parser = Parser {
             bytes: text.as_bytes(),
             at: 0,
@@ -67,7 +67,7 @@ impl Json {
     }
 
     /// Builds an object from its members.
-    pub fn object<const N: usize>(members: [(&str, Json); N]) -> Self {
+    pub(crate) fn object<const N: usize>(members: [(&str, Json); N]) -> Self {
         Self::Object(
             members
                 .into_iter()
@@ -77,7 +77,7 @@ impl Json {
     }
 
     /// A member of an object (the last one, if the key repeats).
-    pub fn get(&self, key: &str) -> Option<&Json> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
         match self {
             Self::Object(members) => members
                 .iter()
@@ -88,7 +88,7 @@ impl Json {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Self::String(text) => Some(text),
             _ => None,
@@ -97,7 +97,7 @@ impl Json {
 
     /// A number as an integer. `12.0` counts (older stored sessions wrote timestamps so);
     /// a fraction, an exponent or overflow does not.
-    pub fn as_i64(&self) -> Option<i64> {
+    pub(crate) fn as_i64(&self) -> Option<i64> {
         let Self::Number(Number(text)) = self else {
             return None;
         };
@@ -109,28 +109,30 @@ impl Json {
         whole.parse().ok()
     }
 
-    pub fn as_u64(&self) -> Option<u64> {
+    pub(crate) fn as_u64(&self) -> Option<u64> {
         self.as_i64().and_then(|n| u64::try_from(n).ok())
     }
 
     /// A required member, read with `read` (`Json::as_str`, `Json::as_i64` …).
-    pub fn field<'a, T: 'a>(
+    pub(crate) fn field<'a, T: 'a>(
         &'a self,
-        key: &'static str,
+        key: &str,
         read: impl FnOnce(&'a Json) -> Option<T>,
     ) -> Result<T, JsonError> {
         let Self::Object(_) = self else {
             return Err(JsonError::NotAnObject);
         };
-        let value = self.get(key).ok_or(JsonError::Missing(key))?;
-        read(value).ok_or(JsonError::WrongType(key))
+        let value = self
+            .get(key)
+            .ok_or_else(|| JsonError::Missing(key.to_owned()))?;
+        read(value).ok_or_else(|| JsonError::WrongType(key.to_owned()))
     }
 
     /// An optional member: missing or `null` is `None`, any other type than `read` takes is an
     /// error.
-    pub fn optional<'a, T: 'a>(
+    pub(crate) fn optional<'a, T: 'a>(
         &'a self,
-        key: &'static str,
+        key: &str,
         read: impl FnOnce(&'a Json) -> Option<T>,
     ) -> Result<Option<T>, JsonError> {
         let Self::Object(_) = self else {
@@ -138,7 +140,9 @@ impl Json {
         };
         match self.get(key) {
             None | Some(Json::Null) => Ok(None),
-            Some(value) => read(value).map(Some).ok_or(JsonError::WrongType(key)),
+            Some(value) => read(value)
+                .map(Some)
+                .ok_or_else(|| JsonError::WrongType(key.to_owned())),
         }
     }
 }
@@ -552,17 +556,17 @@ mod tests {
         assert_eq!(json.field("name", Json::as_str), Ok("x"));
         assert_eq!(
             json.field("count", Json::as_i64),
-            Err(JsonError::WrongType("count"))
+            Err(JsonError::WrongType("count".into()))
         );
         assert_eq!(
             json.field("other", Json::as_str),
-            Err(JsonError::Missing("other"))
+            Err(JsonError::Missing("other".into()))
         );
         assert_eq!(json.optional("gone", Json::as_str), Ok(None));
         assert_eq!(json.optional("other", Json::as_str), Ok(None));
         assert_eq!(
             json.optional("count", Json::as_i64),
-            Err(JsonError::WrongType("count"))
+            Err(JsonError::WrongType("count".into()))
         );
         assert_eq!(
             Json::Null.field("x", Json::as_str),

@@ -34,7 +34,7 @@ async fn burst_after_expiry(tabs: usize, rotation: bool) {
     clear_log().await;
     let requests = harnesses
         .iter()
-        .flat_map(|h| (0..10).map(|_| h.client.me()));
+        .flat_map(|h| (0..10).map(|_| h.client.me::<DjoserUser>()));
     let ok = join_all(requests)
         .await
         .iter()
@@ -62,7 +62,7 @@ fn median(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
-/// The client's own cost per request: `client.me()` against a bare gloo-net fetch of the same
+/// The client's own cost per request: `client.me::<DjoserUser>()` against a bare gloo-net fetch of the same
 /// endpoint with the same token, sequentially, median of 50 each.
 async fn client_overhead() {
     reset().await;
@@ -81,7 +81,7 @@ async fn client_overhead() {
         bare.push(now() - started);
 
         let started = now();
-        h.client.me().await.expect("client");
+        h.client.me::<DjoserUser>().await.expect("client");
         client.push(now() - started);
     }
     let (bare, client) = (median(bare), median(client));

@@ -10,20 +10,55 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Failed before logging in loaded the user: `auth.user()` stayed `None` until a page called
+/// `me()`, which an app written from the README alone never did.
 #[wasm_bindgen_test]
-async fn login_stores_the_tokens_and_me_loads_the_user() {
+async fn logging_in_stores_the_tokens_and_the_user() {
     reset().await;
     let h = logged_in().await;
     assert!(h.store.is_authenticated_untracked());
-    assert_eq!(h.store.user(), None, "the next page loads the user, once");
-    let user = h.client.me().await.expect("users/me/");
+    let user = h
+        .store
+        .user::<DjoserUser>()
+        .expect("the user, known at once");
     assert_eq!(user.username, DEMO_USER);
     assert_eq!(user.email, "demo@example.com");
-    assert_eq!(h.store.user(), Some(user));
     let log = server_log().await;
     assert_eq!(count(&log, "/jwt/create/"), 1);
-    assert_eq!(count(&log, ME), 1);
-    assert!(log.iter().all(|r| r.status < 400), "{log:?}");
+    assert_eq!(count(&log, ME), 1, "one users/me/, with the new token");
+    assert!(
+        log.iter()
+            .all(|r| r.status < 400 && (r.path.ends_with(ME) == r.bearer)),
+        "{log:?}"
+    );
+    // A page asking again changes nothing but the answer's freshness.
+    assert_eq!(h.client.me::<DjoserUser>().await, Ok(user.clone()));
+    assert_eq!(h.store.user::<DjoserUser>(), Some(user));
+}
+
+#[wasm_bindgen_test]
+async fn an_app_that_never_shows_the_user_can_skip_loading_it() {
+    reset().await;
+    let h = harness_with(config().load_user(false));
+    log_in_demo(&h).await;
+    assert!(h.store.is_authenticated_untracked());
+    assert_eq!(h.store.user::<DjoserUser>(), None);
+    assert_eq!(count(&server_log().await, ME), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_user_endpoint_that_fails_does_not_undo_the_login() {
+    reset().await;
+    set_fault(r#"{"path":"/api/v1/auth/users/me/","status":503,"times":1}"#).await;
+    let h = logged_in().await;
+    assert!(h.store.is_authenticated_untracked(), "the login stands");
+    assert_eq!(h.store.user::<DjoserUser>(), None);
+    assert_eq!(
+        h.client.me::<DjoserUser>().await.map(|user| user.username),
+        Ok(DEMO_USER.to_owned()),
+        "the next call loads it"
+    );
+    assert!(h.store.user::<DjoserUser>().is_some());
 }
 
 #[wasm_bindgen_test]
@@ -62,16 +97,23 @@ async fn the_session_survives_a_reload_through_local_storage() {
     reset().await;
     let first = harness_with(config().storage(StorageKind::Local));
     log_in_demo(&first).await;
-    first.client.me().await.expect("users/me/");
+    first.client.me::<DjoserUser>().await.expect("users/me/");
     let tokens = first.store.tokens_untracked();
 
     let reloaded = harness_with(config().storage(StorageKind::Local));
     assert_eq!(reloaded.store.tokens_untracked(), tokens);
     assert_eq!(
-        reloaded.store.user().map(|u| u.username).as_deref(),
+        reloaded
+            .store
+            .user::<DjoserUser>()
+            .map(|u| u.username)
+            .as_deref(),
         Some(DEMO_USER)
     );
-    assert_eq!(reloaded.client.me().await.map(|u| u.id), Ok(1));
+    assert_eq!(
+        reloaded.client.me::<DjoserUser>().await.map(|u| u.id),
+        Ok(1)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -103,6 +145,7 @@ async fn corrupt_storage_gives_the_logged_out_state_and_is_removed() {
 async fn the_bearer_token_goes_only_under_the_api_base() {
     reset().await;
     let h = logged_in().await;
+    clear_log().await;
     // The same server under another origin name: outside the base, so no token.
     let elsewhere = API.replace("127.0.0.1", "localhost");
     assert_ne!(elsewhere, API);
@@ -111,8 +154,11 @@ async fn the_bearer_token_goes_only_under_the_api_base() {
         .send(&ApiRequest::get(format!("{elsewhere}v1/auth/users/me/")))
         .await
         .expect("answer");
-    assert_eq!(response.status, 401);
-    h.client.me().await.expect("me under the base");
+    assert_eq!(response.status(), 401);
+    h.client
+        .me::<DjoserUser>()
+        .await
+        .expect("me under the base");
 
     let log: Vec<_> = server_log()
         .await
@@ -133,7 +179,7 @@ async fn a_token_endpoint_never_gets_the_bearer_token() {
         .client
         .send(&ApiRequest::post("v1/auth/jwt/verify/").json_fields([("token", token)]))
         .await;
-    assert_eq!(response.map(|r| r.status), Ok(200));
+    assert_eq!(response.map(|r| r.status()), Ok(200));
     let log = server_log().await;
     assert!(
         log.iter()
@@ -157,8 +203,8 @@ async fn a_refused_token_is_refreshed_once_and_a_post_is_replayed_intact() {
         )
         .expect("json");
     let response = h.client.send(&request).await.expect("answer");
-    assert_eq!(response.status, 201, "{}", response.body);
-    let created: serde_json::Value = serde_json::from_str(&response.body).expect("json");
+    assert_eq!(response.status(), 201, "{}", response.text());
+    let created: serde_json::Value = serde_json::from_slice(response.bytes()).expect("json");
     assert_eq!(created["username"], username);
     assert_eq!(created["email"], "r@example.com");
 
@@ -182,7 +228,11 @@ async fn an_expired_access_token_is_refreshed_before_it_is_sent() {
     sleep(2_100).await;
     clear_log().await;
     assert_eq!(
-        h.client.me().await.map(|u| u.username).as_deref(),
+        h.client
+            .me::<DjoserUser>()
+            .await
+            .map(|u| u.username)
+            .as_deref(),
         Ok(DEMO_USER)
     );
     let log = server_log().await;
@@ -220,7 +270,10 @@ async fn a_refused_refresh_ends_the_session() {
     blacklist_behind_the_clients_back(&h.client, &refresh).await;
     spoil_access_token(&h.store).await;
 
-    assert_eq!(h.client.me().await, Err(ApiError::SessionExpired));
+    assert_eq!(
+        h.client.me::<DjoserUser>().await,
+        Err(ApiError::SessionExpired)
+    );
     assert!(!h.store.is_authenticated_untracked());
     assert_eq!(h.store.ended_untracked(), Some(SessionEnd::Expired));
 }
@@ -234,12 +287,12 @@ async fn a_network_failure_keeps_the_session() {
     log_in_demo(&live).await;
     let dead = harness_with(config_at("http://127.0.0.1:9/api/").storage(StorageKind::Local));
     assert!(dead.store.is_authenticated_untracked());
-    assert_eq!(dead.client.me().await, Err(ApiError::Network));
+    assert_eq!(dead.client.me::<DjoserUser>().await, Err(ApiError::Network));
     assert!(dead.store.is_authenticated_untracked());
 
     // The refresh itself cannot get through either.
     spoil_access_token(&dead.store).await;
-    assert_eq!(dead.client.me().await, Err(ApiError::Network));
+    assert_eq!(dead.client.me::<DjoserUser>().await, Err(ApiError::Network));
     assert!(
         dead.store.is_authenticated_untracked(),
         "a network failure is not a logout"
@@ -252,7 +305,10 @@ async fn a_server_error_during_refresh_keeps_the_session() {
     let h = logged_in().await;
     set_fault(r#"{"path":"v1/auth/jwt/refresh/","status":503}"#).await;
     spoil_access_token(&h.store).await;
-    assert_eq!(h.client.me().await, Err(ApiError::Server { status: 503 }));
+    assert_eq!(
+        h.client.me::<DjoserUser>().await,
+        Err(ApiError::Server { status: 503 })
+    );
     assert!(h.store.is_authenticated_untracked());
 }
 
@@ -268,7 +324,11 @@ async fn a_401_that_persists_after_the_refresh_is_not_retried_again() {
     ))
     .await;
     clear_log().await;
-    let error = h.client.me().await.expect_err("still refused");
+    let error = h
+        .client
+        .me::<DjoserUser>()
+        .await
+        .expect_err("still refused");
     assert!(
         matches!(error, ApiError::Unauthorized { ref code, .. } if code.as_deref() == Some("token_not_valid")),
         "{error:?}"
@@ -282,7 +342,11 @@ async fn a_401_that_persists_after_the_refresh_is_not_retried_again() {
 async fn a_401_without_token_not_valid_goes_back_as_is() {
     reset().await;
     let h = harness();
-    let error = h.client.me().await.expect_err("no credentials");
+    let error = h
+        .client
+        .me::<DjoserUser>()
+        .await
+        .expect_err("no credentials");
     assert_eq!(
         error.to_string(),
         "Authentication credentials were not provided."
@@ -301,10 +365,10 @@ async fn logout_blacklists_the_refresh_token() {
 
     let again = ApiRequest::post("v1/auth/jwt/refresh/").json_fields([("refresh", refresh)]);
     let response = h.client.send(&again).await.expect("answer");
-    assert_eq!(response.status, 401);
+    assert_eq!(response.status(), 401);
     assert!(
-        response.body.contains("Token is blacklisted"),
+        response.text().contains("Token is blacklisted"),
         "{}",
-        response.body
+        response.text()
     );
 }

@@ -44,7 +44,7 @@ impl Mounted {
         let provided = Rc::new(RefCell::new(None));
         let out = provided.clone();
         let handle = leptos::mount::mount_to(element.clone(), move || {
-            let auth = provide_auth::<DjoserUser>(config.clone());
+            let auth = provide_auth(config.clone());
             out.replace(Some(auth.client));
             view! { <p>"mounted"</p> }
         });
@@ -79,7 +79,7 @@ async fn unmounting_during_a_delayed_request_refresh_and_lock_wait_breaks_nothin
     // refresh too, and waits for the lock; its own keeper's timer is pending as well.
     set_fault(r#"{"path":"v1/auth/jwt/refresh/","delay_ms":800}"#).await;
     let held = holder.client.refresh();
-    let waiting_request = mounted.client.me();
+    let waiting_request = mounted.client.me::<DjoserUser>();
     let waiting_refresh = mounted.client.refresh();
     let unmount_meanwhile = async {
         sleep(150).await;
@@ -95,13 +95,16 @@ async fn unmounting_during_a_delayed_request_refresh_and_lock_wait_breaks_nothin
 
     // Calls through a handle whose layer is gone end at once, and nothing panicked.
     assert_eq!(
-        mounted.client.me().await,
+        mounted.client.me::<DjoserUser>().await,
         Err(leptos_jwt_session::ApiError::Stopped)
     );
     sleep(2_500).await;
     assert!(!PANICKED.load(Ordering::SeqCst), "something panicked");
     // The page still runs: the other layer works on.
-    assert_eq!(holder.client.me().await.map(|user| user.id), Ok(1));
+    assert_eq!(
+        holder.client.me::<DjoserUser>().await.map(|user| user.id),
+        Ok(1)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -141,7 +144,10 @@ async fn events_tell_every_step_and_never_a_secret() {
     });
     spoil_access_token(&h.store).await;
     heard.borrow_mut().clear();
-    h.client.me().await.expect("me after a refresh");
+    h.client
+        .me::<DjoserUser>()
+        .await
+        .expect("me after a refresh");
 
     let events = heard.borrow().clone();
     let kinds: Vec<&str> = events
@@ -179,7 +185,10 @@ async fn events_tell_every_step_and_never_a_secret() {
     let printed = format!("{events:?}");
     let tokens = h.store.tokens_untracked().expect("tokens");
     assert!(!printed.contains(tokens.access()), "{printed}");
-    assert!(!printed.contains(tokens.refresh_for_tests()), "{printed}");
+    assert!(
+        !printed.contains(&leptos_jwt_session::testing::refresh_token(&tokens)),
+        "{printed}"
+    );
 
     // A URL elsewhere appears as its origin, never with its path and query.
     heard.borrow_mut().clear();
@@ -195,7 +204,7 @@ async fn events_tell_every_step_and_never_a_secret() {
     // Gone with its component: nothing more is heard, and the layer works on.
     listener.cleanup();
     heard.borrow_mut().clear();
-    assert!(h.client.me().await.is_ok());
+    assert!(h.client.me::<DjoserUser>().await.is_ok());
     assert!(heard.borrow().is_empty());
 }
 
@@ -222,8 +231,8 @@ async fn two_namespaces_on_one_origin_do_not_see_each_others_session() {
         "a logout in one app leaves the other logged in"
     );
     assert_ne!(
-        shop_tab.store.storage_key_for_tests(),
-        blog_tab.store.storage_key_for_tests()
+        leptos_jwt_session::testing::storage_key(&shop_tab.store),
+        leptos_jwt_session::testing::storage_key(&blog_tab.store)
     );
     leptos_jwt_session::testing::forget_stored_session(&web_sys::window().expect("window"), "shop")
         .await;

@@ -12,7 +12,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 /// Sends `n` concurrent `users/me/` requests and returns how many succeeded.
 async fn burst(h: &Harness, n: usize) -> usize {
-    let results = join_all((0..n).map(|_| h.client.me())).await;
+    let results = join_all((0..n).map(|_| h.client.me::<DjoserUser>())).await;
     results.iter().filter(|r| r.is_ok()).count()
 }
 
@@ -78,7 +78,7 @@ async fn a_request_during_a_refresh_waits_for_the_new_token() {
     let refresh = client.refresh();
     let request = async move {
         sleep(100).await;
-        client.me().await
+        client.me::<DjoserUser>().await
     };
     let (refreshed, me) = futures::join!(refresh, request);
     assert!(refreshed.is_ok());
@@ -101,7 +101,7 @@ async fn proactive_refresh_means_no_401_over_several_lifetimes() {
     clear_log().await;
     // Ten seconds: more than three access lifetimes, a request every 250 ms.
     for _ in 0..40 {
-        assert!(h.client.me().await.is_ok());
+        assert!(h.client.me::<DjoserUser>().await.is_ok());
         sleep(250).await;
     }
     let log = server_log().await;
@@ -130,7 +130,7 @@ async fn a_server_down_during_refresh_keeps_the_session_and_recovers() {
     hook_clear_faults().await;
     assert!(eventually(10_000, || keeper.connectivity() == Connectivity::Online).await);
     assert!(h.store.is_authenticated_untracked());
-    assert_eq!(h.client.me().await.map(|u| u.id), Ok(1));
+    assert_eq!(h.client.me::<DjoserUser>().await.map(|u| u.id), Ok(1));
 }
 
 #[wasm_bindgen_test]
@@ -141,7 +141,7 @@ async fn a_hanging_refresh_times_out_and_keeps_the_session() {
     log_in_demo(&h).await;
     sleep(2_100).await;
     set_fault(r#"{"path":"v1/auth/jwt/refresh/","delay_ms":3000}"#).await;
-    assert_eq!(h.client.me().await, Err(ApiError::Timeout));
+    assert_eq!(h.client.me::<DjoserUser>().await, Err(ApiError::Timeout));
     assert!(h.store.is_authenticated_untracked());
 }
 

@@ -10,8 +10,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use futures::future::join_all;
-use leptos_jwt_session::testing::with_lock_for_tests;
-use leptos_jwt_session::{DjoserUser, SessionEnd, SessionUser};
+use leptos_jwt_session::testing::{self, with_lock as with_lock_for_tests};
+use leptos_jwt_session::{DjoserUser, SessionEnd};
 use support::*;
 use wasm_bindgen_test::*;
 
@@ -41,7 +41,9 @@ async fn three_tabs() -> [Harness; 3] {
 }
 
 async fn burst_in_every_tab(tabs: &[Harness; 3]) -> usize {
-    let requests = tabs.iter().flat_map(|tab| (0..10).map(|_| tab.client.me()));
+    let requests = tabs
+        .iter()
+        .flat_map(|tab| (0..10).map(|_| tab.client.me::<DjoserUser>()));
     join_all(requests)
         .await
         .iter()
@@ -124,7 +126,7 @@ async fn a_late_answer_in_another_tab_never_writes_a_session_over_a_logout() {
         sleep(100).await;
         active.client.log_out().await;
     };
-    let (answered, ()) = futures::join!(slow.client.me(), log_out);
+    let (answered, ()) = futures::join!(slow.client.me::<DjoserUser>(), log_out);
     assert!(
         answered.is_ok(),
         "the request itself went through: {answered:?}"
@@ -165,7 +167,7 @@ async fn a_tab_whose_local_storage_lags_refreshes_with_the_newest_token() {
         .ok()
         .flatten()
         .expect("storage");
-    let key = first.store.storage_key_for_tests().expect("key");
+    let key = testing::storage_key(&first.store).expect("key");
     let before_rotation = storage.get_item(&key).ok().flatten().expect("stored");
     first.client.refresh().await.expect("rotated");
     // What a tab in another renderer process may still read for a while: the state from before
@@ -202,8 +204,12 @@ async fn an_equal_generation_from_another_writer_is_adopted_everywhere() {
     // Same generation, another writer, other contents: two writers raced where the lock is
     // only a best-effort lease.
     stored["writer"] = "some-other-tab".into();
-    stored["session"]["user"] = serde_json::from_str(&user.to_json()).expect("user JSON");
-    let key = first.store.storage_key_for_tests().expect("key");
+    stored["session"]["user"] = serde_json::json!({
+        "email": user.email,
+        "id": user.id,
+        "username": user.username,
+    });
+    let key = testing::storage_key(&first.store).expect("key");
     // Written from a frame, so that this window hears a `storage` event.
     new_frame_window()
         .local_storage()
@@ -213,7 +219,9 @@ async fn an_equal_generation_from_another_writer_is_adopted_everywhere() {
         .set_item(&key, &stored.to_string())
         .expect("write");
     assert!(
-        eventually(1_000, || first.store.user_untracked() == Some(user.clone())).await,
+        eventually(1_000, || first.store.user_untracked::<DjoserUser>()
+            == Some(user.clone()))
+        .await,
         "the stored state wins"
     );
 }
@@ -228,7 +236,7 @@ async fn a_refresh_survives_another_tabs_write_while_it_is_under_way() {
     let refresh = first.client.refresh();
     let learn_user = async {
         sleep(100).await;
-        second.client.me().await
+        second.client.me::<DjoserUser>().await
     };
     let (refreshed, user) = futures::join!(refresh, learn_user);
     refreshed.expect("refreshed");
@@ -245,7 +253,7 @@ async fn a_refresh_survives_another_tabs_write_while_it_is_under_way() {
         "and neither is the other tab's write"
     );
     assert!(
-        eventually(1_000, || second.store.user_untracked()
+        eventually(1_000, || second.store.user_untracked::<DjoserUser>()
             == Some(user.clone()))
         .await
     );
@@ -268,12 +276,12 @@ async fn a_hidden_tab_does_not_refresh_until_it_is_shown_again() {
     set_config(r#"{"access_ttl_ms":2000}"#).await;
     let window = new_frame_window();
     set_hidden(&window, true);
-    let hidden_tab = harness_with(
+    let hidden_tab = harness_with(testing::in_window(
         config()
             .storage(leptos_jwt_session::StorageKind::Local)
-            .in_window(window.clone())
             .refresh_ahead(true),
-    );
+        window.clone(),
+    ));
     log_in_demo(&hidden_tab).await;
     clear_log().await;
     sleep(2_500).await;

@@ -33,6 +33,8 @@ struct Member {
     display_name: String,
 }
 
+leptos_jwt_session::impl_session_user!(Member);
+
 /// The layer as such a project configures it.
 fn variant_config() -> AuthConfig {
     config_at(VARIANT_API)
@@ -61,8 +63,8 @@ async fn variant_log(path_suffix: &str) -> Vec<Logged> {
         .collect()
 }
 
-async fn demo_member() -> Harness<Member> {
-    let h = harness_for::<Member>(variant_config());
+async fn demo_member() -> Harness {
+    let h = harness_with(variant_config());
     h.client
         .log_in(&Credentials::new(DEMO_EMAIL, DEMO_PASSWORD))
         .await
@@ -74,7 +76,11 @@ async fn demo_member() -> Harness<Member> {
 async fn email_login_jwt_header_and_the_apps_own_user_type() {
     reset().await;
     let h = demo_member().await;
-    let member = h.client.me().await.expect("users/me/ with `JWT <token>`");
+    let member = h
+        .client
+        .me::<Member>()
+        .await
+        .expect("users/me/ with `JWT <token>`");
     assert_eq!(
         member,
         Member {
@@ -83,7 +89,7 @@ async fn email_login_jwt_header_and_the_apps_own_user_type() {
             display_name: "Demo User".into(),
         }
     );
-    assert_eq!(h.store.user_untracked(), Some(member));
+    assert_eq!(h.store.user_untracked::<Member>(), Some(member));
     let me = variant_log("/users/me/").await;
     assert!(
         me.last()
@@ -95,7 +101,7 @@ async fn email_login_jwt_header_and_the_apps_own_user_type() {
 #[wasm_bindgen_test]
 async fn the_wrong_login_field_is_refused_per_field() {
     reset().await;
-    let h = harness_for::<Member>(config_at(VARIANT_API).header_type("JWT"));
+    let h = harness_with(config_at(VARIANT_API).header_type("JWT"));
     let Err(ApiError::Fields(fields)) = h
         .client
         .log_in(&Credentials::new(DEMO_EMAIL, DEMO_PASSWORD))
@@ -113,13 +119,13 @@ async fn the_wrong_login_field_is_refused_per_field() {
 async fn the_wrong_header_type_is_refused_and_never_refreshed() {
     reset().await;
     // Logged in with the right settings, then used by a layer that says `Bearer`.
-    let right = harness_for::<Member>(variant_config().storage(StorageKind::Local));
+    let right = harness_with(variant_config().storage(StorageKind::Local));
     right
         .client
         .log_in(&Credentials::new(DEMO_EMAIL, DEMO_PASSWORD))
         .await
         .expect("login");
-    let wrong = harness_for::<Member>(
+    let wrong = harness_with(
         config_at(VARIANT_API)
             .login_field("email")
             .user_id_claim("sub")
@@ -128,7 +134,7 @@ async fn the_wrong_header_type_is_refused_and_never_refreshed() {
     let refreshes_before = variant_log("/jwt/refresh/").await.len();
     let error = wrong
         .client
-        .me()
+        .me::<Member>()
         .await
         .expect_err("Bearer is not a type this server takes");
     assert!(
@@ -154,7 +160,7 @@ async fn replay_across_a_new_login(
             .user_id_claim(claim)
             .storage(StorageKind::Local)
     };
-    let this_tab = harness_for::<Member>(config());
+    let this_tab = harness_with(config());
     this_tab
         .client
         .log_in(&Credentials::new(DEMO_EMAIL, DEMO_PASSWORD))
@@ -162,13 +168,13 @@ async fn replay_across_a_new_login(
         .expect("login");
     spoil_access_token(&this_tab.store).await;
     // Another tab of this window (no `storage` event reaches this one): a new login.
-    let other_tab = harness_for::<Member>(config());
+    let other_tab = harness_with(config());
     other_tab
         .client
         .log_in(&new_login)
         .await
         .expect("new login");
-    this_tab.client.me().await
+    this_tab.client.me::<Member>().await
 }
 
 #[wasm_bindgen_test]
@@ -185,7 +191,7 @@ async fn the_user_id_claim_decides_whether_a_request_is_replayed_after_a_new_log
     // Another user: never replayed with their token.
     reset().await;
     let newcomer = format!("{}@example.com", unique_name("member"));
-    let register = harness_for::<Member>(variant_config());
+    let register = harness_with(variant_config());
     register
         .client
         .register(

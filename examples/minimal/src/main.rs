@@ -4,11 +4,10 @@
 
 use leptos::prelude::*;
 use leptos_jwt_session::{
-    provide_auth, replacing, use_auth, use_client, use_next_path, ApiClient, AuthConfig, AuthStore,
-    Credentials, DjoserUser, RequireAuth,
+    provide_auth, use_auth, use_client, use_login, use_logout, AuthConfig, Credentials, DjoserUser,
+    RequireAuth,
 };
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
 fn main() {
@@ -25,7 +24,7 @@ fn App() -> impl IntoView {
         Ok(config) => config.namespace("minimal-example"),
         Err(error) => return view! { <p>{error.to_string()}</p> }.into_any(),
     };
-    provide_auth::<DjoserUser>(config);
+    provide_auth(config);
     view! {
         <Router>
             <Routes fallback=|| "Not found.">
@@ -40,56 +39,42 @@ fn App() -> impl IntoView {
 /// The login form; once in, back to where the guard found the user.
 #[component]
 fn Login() -> impl IntoView {
-    let client: ApiClient = use_client();
-    let navigate = use_navigate();
-    let next = use_next_path();
+    let login = use_login();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let log_in = Action::new_local(move |credentials: &Credentials| client.log_in(credentials));
-    Effect::new(move |_| {
-        if let Some(Ok(())) = log_in.value().get() {
-            navigate(&next, replacing());
-        }
-    });
-    let error = move || {
-        log_in
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
     view! {
         <h1>"Log in"</h1>
         <form on:submit=move |event| {
             event.prevent_default();
-            log_in.dispatch_local(Credentials::new(username.get_untracked(), password.get_untracked()));
+            login.submit(Credentials::new(username.get_untracked(), password.get_untracked()));
         }>
             <label>"Username " <input bind:value=username autocomplete="username"/></label>
             <label>"Password " <input type="password" bind:value=password autocomplete="current-password"/></label>
             <button type="submit">"Log in"</button>
-            <p role="alert">{error}</p>
+            <p role="alert">{move || login.error().map(|error| error.to_string())}</p>
         </form>
     }
 }
 
-/// A page for logged-in users: the account as the API returns it, and a logout button.
+/// A page for logged-in users: who they are (known since the login), a call to the API, and a
+/// logout button.
 #[component]
 fn Account() -> impl IntoView {
-    let auth: AuthStore = use_auth();
-    let client: ApiClient = use_client();
+    let auth = use_auth();
+    let client = use_client();
+    let logout = use_logout();
     // `GET users/me/`: the token goes along, and an expired one is refreshed and the request
     // replayed. Your own endpoints work the same way:
     // `client.send(&ApiRequest::get("v1/orders/"))`.
-    let account = LocalResource::new(move || client.me());
-    let log_out = Action::new_local(move |_: &()| client.log_out());
+    let account = LocalResource::new(move || client.me::<DjoserUser>());
     view! {
-        <h1>"Hello, " {move || auth.user().map(|user| user.username)}</h1>
+        <h1>"Hello, " {move || auth.user::<DjoserUser>().map(|user| user.username)}</h1>
         <p>
             {move || account.get().map(|answer| match answer {
                 Ok(user) => format!("Your email address: {}", user.email),
                 Err(error) => error.to_string(),
             })}
         </p>
-        <button on:click=move |_| { log_out.dispatch_local(()); }>"Log out"</button>
+        <button on:click=move |_| logout.submit()>"Log out"</button>
     }
 }

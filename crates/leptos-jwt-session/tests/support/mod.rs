@@ -1,16 +1,18 @@
 //! Shared set-up for the browser tests: the auth layer against the reference server that
 //! `scripts/test` starts with `--test-hooks`, and the hooks to read its request log, change its
 //! config and inject faults.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::time::Duration;
 
 use gloo_net::http::{Method, RequestBuilder};
 use leptos::prelude::*;
-use leptos_jwt_session::testing::forget_stored_session;
+use leptos_jwt_session::testing::{self, forget_stored_session};
+#[allow(unused_imports)]
+pub use leptos_jwt_session::DjoserUser;
 use leptos_jwt_session::{
-    provide_auth, ApiBase, ApiClient, ApiRequest, AuthConfig, AuthStore, Credentials, DjoserUser,
-    SessionKeeper, SessionUser, StorageKind,
+    provide_auth, ApiBase, ApiClient, ApiRequest, AuthConfig, AuthStore, Credentials,
+    SessionKeeper, StorageKind,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
@@ -130,10 +132,10 @@ pub async fn reset() {
 }
 
 /// The auth layer with its own reactive owner (kept alive, and disposed, with this value).
-pub struct Harness<U: SessionUser = DjoserUser> {
+pub struct Harness {
     pub owner: Owner,
-    pub store: AuthStore<U>,
-    pub client: ApiClient<U>,
+    pub store: AuthStore,
+    pub client: ApiClient,
     pub keeper: SessionKeeper,
 }
 
@@ -154,20 +156,16 @@ pub fn config_at(api: &str) -> AuthConfig {
 }
 
 /// `provide_auth` under a fresh owner, as an app would call it.
-pub fn harness_for<U: SessionUser>(config: AuthConfig) -> Harness<U> {
+pub fn harness_with(config: AuthConfig) -> Harness {
     let owner = Owner::new();
     owner.set();
-    let auth = provide_auth::<U>(config);
+    let auth = provide_auth(config);
     Harness {
         owner,
         store: auth.store,
         client: auth.client,
         keeper: auth.keeper,
     }
-}
-
-pub fn harness_with(config: AuthConfig) -> Harness {
-    harness_for(config)
 }
 
 pub fn harness() -> Harness {
@@ -177,7 +175,10 @@ pub fn harness() -> Harness {
 /// A tab: the layer over `localStorage` in `window` (this page, or a frame standing in for
 /// another tab).
 pub fn tab(window: web_sys::Window) -> Harness {
-    harness_with(config().storage(StorageKind::Local).in_window(window))
+    harness_with(testing::in_window(
+        config().storage(StorageKind::Local),
+        window,
+    ))
 }
 
 /// A harness logged in as the demo user.
@@ -188,7 +189,7 @@ pub async fn logged_in() -> Harness {
 }
 
 /// Logs `harness` in as the demo user.
-pub async fn log_in_demo<U: SessionUser>(harness: &Harness<U>) {
+pub async fn log_in_demo(harness: &Harness) {
     harness
         .client
         .log_in(&Credentials::new(DEMO_USER, DEMO_PASSWORD))
@@ -198,23 +199,17 @@ pub async fn log_in_demo<U: SessionUser>(harness: &Harness<U>) {
 
 /// Replaces the access token with one the server refuses (`token_not_valid`) while the client
 /// still believes it: as if it had expired on the server.
-pub async fn spoil_access_token<U: SessionUser>(store: &AuthStore<U>) {
-    store
-        .replace_tokens_for_tests(|tokens| tokens.with_access_refused_by_server())
-        .await;
+pub async fn spoil_access_token(store: &AuthStore) {
+    testing::replace_tokens(store, testing::with_access_refused_by_server).await;
 }
 
 /// The refresh token `store` holds.
-pub fn refresh_token<U: SessionUser>(store: &AuthStore<U>) -> String {
-    store
-        .tokens_untracked()
-        .expect("logged in")
-        .refresh_for_tests()
-        .to_owned()
+pub fn refresh_token(store: &AuthStore) -> String {
+    testing::refresh_token(&store.tokens_untracked().expect("logged in"))
 }
 
 /// The access token `store` holds.
-pub fn access_token<U: SessionUser>(store: &AuthStore<U>) -> Option<String> {
+pub fn access_token(store: &AuthStore) -> Option<String> {
     store
         .tokens_untracked()
         .map(|tokens| tokens.access().to_owned())
@@ -269,12 +264,9 @@ fn remove_frames() {
 
 /// Blacklists `refresh` on the server behind the client's back, as another device's logout
 /// or an administrator would.
-pub async fn blacklist_behind_the_clients_back<U: SessionUser>(
-    client: &ApiClient<U>,
-    refresh: &str,
-) {
+pub async fn blacklist_behind_the_clients_back(client: &ApiClient, refresh: &str) {
     let request = ApiRequest::post("v1/auth/jwt/blacklist/").json_fields([("refresh", refresh)]);
-    assert_eq!(client.send(&request).await.map(|r| r.status), Ok(200));
+    assert_eq!(client.send(&request).await.map(|r| r.status()), Ok(200));
 }
 
 pub async fn sleep(ms: u32) {
@@ -309,8 +301,8 @@ pub fn unique_name(prefix: &str) -> String {
 }
 
 /// The JSON stored under `store`'s key in `localStorage`, parsed.
-pub fn stored_json<U: SessionUser>(store: &AuthStore<U>) -> Option<serde_json::Value> {
-    let key = store.storage_key_for_tests()?;
+pub fn stored_json(store: &AuthStore) -> Option<serde_json::Value> {
+    let key = testing::storage_key(store)?;
     let text = window()
         .local_storage()
         .ok()

@@ -1,16 +1,12 @@
-//! Routing around the session: the guard for pages that need a login, and where the login
-//! page may send the user back to.
+//! Where the login page sends the user back to (`?next=`), and the rule for what may go there.
 
-use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 use leptos_router::NavigateOptions;
 
-use crate::session::SessionEnd;
-
 /// Navigation that takes the place of the current history entry. The guard's redirects use it,
 /// so that Back never lands on a page that only redirects again; use it for yours.
+#[must_use]
 pub fn replacing() -> NavigateOptions {
     NavigateOptions {
         replace: true,
@@ -20,6 +16,7 @@ pub fn replacing() -> NavigateOptions {
 
 /// `next` if it is a path on this site: one leading `/`, not `//` or `/\`, no scheme, no control
 /// characters. Anything else could send the user to another origin after login.
+#[must_use]
 pub fn safe_next(next: &str) -> Option<&str> {
     let mut chars = next.chars();
     let starts_well = chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'));
@@ -29,6 +26,7 @@ pub fn safe_next(next: &str) -> Option<&str> {
 
 /// `<login_path>?next=<path>`, with the path percent-encoded; the plain login path for the home
 /// page or for anything [`safe_next`] refuses.
+#[must_use]
 pub fn login_with_next(login_path: &str, path_and_query: &str) -> String {
     match safe_next(path_and_query) {
         Some("/") | None => login_path.to_owned(),
@@ -38,6 +36,7 @@ pub fn login_with_next(login_path: &str, path_and_query: &str) -> String {
 
 /// Where the login page should go once the user is in: the `next` query parameter when it is
 /// safe ([`safe_next`]), or `/`. Call it in the login page's component, under the router.
+#[must_use]
 pub fn use_next_path() -> String {
     use_query_map()
         .with_untracked(|query| query.get("next"))
@@ -62,75 +61,6 @@ fn percent_encode(text: &str) -> String {
         }
     }
     encoded
-}
-
-/// What the guard needs, whatever the app's user type.
-#[derive(Clone, Copy)]
-pub(crate) struct Guard {
-    pub authenticated: Signal<bool>,
-    pub ended: Signal<Option<SessionEnd>>,
-    pub login_path: StoredValue<String>,
-}
-
-/// A page for a logged-in user only: anyone else, and anyone whose session ends while here, is
-/// sent to the login page with `?next=` set to this page, unless they just logged out
-/// themselves. Unlike leptos_router's `ProtectedRoute`, the redirect replaces the history
-/// entry, so Back from the login page does not bounce off this page again.
-///
-/// ```no_run
-/// use leptos::prelude::*;
-/// use leptos_router::components::{Route, Router, Routes};
-/// use leptos_router::path;
-/// use leptos_jwt_session::RequireAuth;
-///
-/// # #[component] fn Orders() -> impl IntoView { () }
-/// # #[component] fn Login() -> impl IntoView { () }
-/// #[component]
-/// fn Pages() -> impl IntoView {
-///     view! {
-///         <Router>
-///             <Routes fallback=|| "Not found.">
-///                 <Route path=path!("/login") view=Login/>
-///                 <Route path=path!("/orders") view=|| view! { <RequireAuth><Orders/></RequireAuth> }/>
-///             </Routes>
-///         </Router>
-///     }
-/// }
-/// ```
-///
-/// Needs [`provide_auth`](crate::provide_auth) above it and a router around it; without
-/// `provide_auth` it shows nothing.
-#[component]
-pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
-    let Some(guard) = use_context::<Guard>() else {
-        leptos::logging::error!("RequireAuth: no provide_auth above this component");
-        return Either::Left(());
-    };
-    Either::Right(move || {
-        if guard.authenticated.try_get().unwrap_or(false) {
-            Either::Left(children())
-        } else {
-            let path = login_redirect(guard);
-            Either::Right(view! { <Redirect path options=replacing()/> })
-        }
-    })
-}
-
-/// Where a logged-out visitor of a protected page goes: back here after logging in, unless they
-/// just logged out themselves.
-fn login_redirect(guard: Guard) -> String {
-    let login = guard
-        .login_path
-        .try_get_value()
-        .unwrap_or_else(|| "/login".to_owned());
-    if guard.ended.try_get_untracked().flatten() == Some(SessionEnd::LoggedOut) {
-        return login;
-    }
-    let here = web_sys::window()
-        .map(|window| window.location())
-        .and_then(|location| Some(location.pathname().ok()? + &location.search().ok()?))
-        .unwrap_or_default();
-    login_with_next(&login, &here)
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! when the app unmounts finishes without touching anything disposed. Signals are only ever
 //! written from here, with `try_` accessors that do nothing once they are gone.
 //!
-//! Every write of the stored session happens under the cross-tab lock (see [`crate::lock`]),
-//! after reading the newest state there is: one writer at a time, each building on the last.
+//! Every write of the stored session happens in [`TabSession::as_writer`], under the cross-tab
+//! lock ([`crate::tabs::lock`]), after reading the newest state there is: one writer at a time,
+//! each building on the last.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -15,40 +16,33 @@ use futures::future::{LocalBoxFuture, Shared};
 use gloo_events::EventListener;
 use leptos::prelude::*;
 
-use crate::clock::now_ms;
-use crate::config::{AuthConfig, StorageKind};
-use crate::error::ApiResult;
-use crate::events::{AuthEvent, EventHub};
-use crate::idb::Idb;
-use crate::lock::{with_lock, LockPlace};
-use crate::session::{Session, SessionEnd, StoredState};
-use crate::storage::StorageArea;
-use crate::token::Tokens;
-use crate::user::SessionUser;
+use crate::config::AuthConfig;
+use crate::http::error::ApiResult;
+use crate::platform::{now_ms, random_id};
+use crate::session::events::{AuthEvent, EventHub};
+use crate::session::state::{Session, SessionEnd, StoredState};
+use crate::session::tokens::Tokens;
+use crate::tabs::ledger::Idb;
+use crate::tabs::lock::{with_lock, LockPlace};
+use crate::tabs::mirror::{StorageArea, StorageKind};
 
 /// The refresh under way in this tab, shared by every request that needs it.
 pub(crate) type RefreshFlight = Shared<LocalBoxFuture<'static, ApiResult<String>>>;
 
 /// A write's work, boxed so that the lock code exists once, not once per kind of write.
-type Job<U> = Box<dyn FnOnce(Rc<Core<U>>, StoredState<U>) -> LocalBoxFuture<'static, ()>>;
+type Job = Box<dyn FnOnce(Rc<TabSession>, StoredState) -> LocalBoxFuture<'static, ()>>;
 
-/// The reactive face of the state, written only by [`Core::publish`].
-pub(crate) struct Signals<U: SessionUser> {
-    pub tokens: RwSignal<Option<Tokens>>,
-    pub user: RwSignal<Option<U>>,
-    pub ended: RwSignal<Option<SessionEnd>>,
+/// The reactive face of the state, written only by [`TabSession::publish`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Signals {
+    pub(crate) tokens: RwSignal<Option<Tokens>>,
+    /// The user as the server sent it (JSON text).
+    pub(crate) user: RwSignal<Option<String>>,
+    pub(crate) ended: RwSignal<Option<SessionEnd>>,
 }
 
-impl<U: SessionUser> Clone for Signals<U> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<U: SessionUser> Copy for Signals<U> {}
-
-impl<U: SessionUser> Signals<U> {
-    pub fn new() -> Self {
+impl Signals {
+    pub(crate) fn new() -> Self {
         Self {
             tokens: RwSignal::new(None),
             user: RwSignal::new(None),
@@ -64,42 +58,30 @@ enum Ledger {
     Missing,
 }
 
-pub(crate) struct Core<U: SessionUser> {
-    pub config: AuthConfig,
+/// The session as this tab knows it, and the only code that writes it.
+pub(crate) struct TabSession {
+    pub(crate) config: AuthConfig,
     area: StorageArea,
     key: String,
     /// This tab's name in the stamps it writes.
     writer: String,
-    state: RefCell<StoredState<U>>,
-    signals: Signals<U>,
+    state: RefCell<StoredState>,
+    signals: Signals,
     ledger: RefCell<Ledger>,
     /// Serialises writes where no other tab shares the session (session and memory storage).
     tab_lock: futures::lock::Mutex<()>,
-    pub flight: RefCell<Option<RefreshFlight>>,
-    pub events: Rc<EventHub>,
+    pub(crate) flight: RefCell<Option<RefreshFlight>>,
+    pub(crate) events: Rc<EventHub>,
     /// The session this tab is logging out of: until that is written, other tabs' writes of it
     /// (a refresh that was under way there) must not log this tab back in.
     ending: RefCell<Option<String>>,
 }
 
-/// A random id for a tab or a login, unique enough to tell them apart.
-pub(crate) fn random_id() -> String {
-    #[cfg(target_arch = "wasm32")]
-    let random = js_sys::Math::random();
-    #[cfg(not(target_arch = "wasm32"))]
-    let random = {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(1);
-        (COUNTER.fetch_add(1, Ordering::Relaxed) as f64 * 0.618_033_988_749).fract()
-    };
-    format!("{:x}", (random * 1e16) as u64)
-}
-
-impl<U: SessionUser> Core<U> {
+impl TabSession {
     /// The session as this tab's storage left it. Anything unreadable is removed and gives the
     /// logged-out state, so it cannot fail again on the next load.
-    pub fn restore(config: AuthConfig, signals: Signals<U>, events: Rc<EventHub>) -> Rc<Self> {
-        let area = StorageArea::for_config(&config);
+    pub(crate) fn restore(config: AuthConfig, signals: Signals, events: Rc<EventHub>) -> Rc<Self> {
+        let area = StorageArea::new(config.storage, config.window());
         let key = config.storage_key();
         let core = Rc::new(Self {
             config,
@@ -122,11 +104,11 @@ impl<U: SessionUser> Core<U> {
     }
 
     /// What this tab knows of the session.
-    pub fn state(&self) -> StoredState<U> {
+    pub(crate) fn state(&self) -> StoredState {
         self.state.borrow().clone()
     }
 
-    pub fn tokens(&self) -> Option<Tokens> {
+    pub(crate) fn tokens(&self) -> Option<Tokens> {
         self.state
             .borrow()
             .session
@@ -134,11 +116,12 @@ impl<U: SessionUser> Core<U> {
             .map(|session| session.tokens.clone())
     }
 
-    pub fn session_id(&self) -> Option<String> {
+    pub(crate) fn session_id(&self) -> Option<String> {
         self.state.borrow().session_id().map(str::to_owned)
     }
 
-    pub fn user(&self) -> Option<U> {
+    /// The user's JSON, once known.
+    pub(crate) fn user(&self) -> Option<String> {
         self.state
             .borrow()
             .session
@@ -146,31 +129,15 @@ impl<U: SessionUser> Core<U> {
             .and_then(|session| session.user.clone())
     }
 
-    #[cfg(feature = "testing")]
-    pub fn storage_key(&self) -> &str {
-        &self.key
-    }
-
-    pub fn emit(&self, event: impl FnOnce() -> AuthEvent) {
+    pub(crate) fn emit(&self, event: impl FnOnce() -> AuthEvent) {
         self.events.emit(event);
-    }
-
-    /// When the access token of `tokens` should be refreshed, local clock, ms.
-    pub fn refresh_due_at(&self, tokens: &Tokens) -> Option<f64> {
-        tokens.access_refresh_due_at(self.config.refresh_lead_ms)
-    }
-
-    /// Whether `tokens` should be refreshed now.
-    pub fn refresh_due(&self, tokens: &Tokens) -> bool {
-        self.refresh_due_at(tokens)
-            .is_none_or(|due_at| due_at <= now_ms())
     }
 
     /// What `localStorage` (or `sessionStorage`) holds, if it reads; an unreadable entry is
     /// removed.
-    fn read_mirror(&self) -> Option<StoredState<U>> {
+    fn read_mirror(&self) -> Option<StoredState> {
         let text = self.area.load(&self.key)?;
-        StoredState::decode(&text)
+        StoredState::decode(&text, self.config.wire.refresh_token)
             .inspect_err(|error| {
                 leptos::logging::warn!("discarding the stored session: {error}");
                 self.area.remove(&self.key);
@@ -216,16 +183,15 @@ impl<U: SessionUser> Core<U> {
     /// missing from `localStorage` while this tab has no session stays missing (storage was
     /// cleared): the copy in IndexedDB does not bring a session back. Ties go to IndexedDB,
     /// which is the order the browser committed.
-    pub async fn read_latest(&self) -> StoredState<U> {
+    pub(crate) async fn read_latest(&self) -> StoredState {
         let mirror = self.read_mirror();
-        let ledger = match self.opened_ledger() {
-            Some(idb) => idb
-                .get(&self.key)
-                .await
-                .flatten()
-                .and_then(|text| StoredState::decode(&text).ok()),
-            None => None,
-        };
+        let ledger =
+            match self.opened_ledger() {
+                Some(idb) => idb.get(&self.key).await.flatten().and_then(|text| {
+                    StoredState::decode(&text, self.config.wire.refresh_token).ok()
+                }),
+                None => None,
+            };
         let latest = match (mirror, ledger) {
             (Some(mirror), Some(ledger)) => {
                 if mirror.stamp.generation > ledger.stamp.generation {
@@ -244,15 +210,15 @@ impl<U: SessionUser> Core<U> {
     /// Runs `work` as the one writer of the session: under the cross-tab lock where tabs share
     /// it, with the newest state there is (which this tab adopts first). `None` when the lock
     /// could not be had; `work` has not run then.
-    pub async fn transact<R, F, Fut>(self: &Rc<Self>, work: F) -> Option<R>
+    pub(crate) async fn as_writer<R, F, Fut>(self: &Rc<Self>, work: F) -> Option<R>
     where
         R: 'static,
-        F: FnOnce(Rc<Self>, StoredState<U>) -> Fut + 'static,
+        F: FnOnce(Rc<Self>, StoredState) -> Fut + 'static,
         Fut: Future<Output = R> + 'static,
     {
         let result = Rc::new(RefCell::new(None));
         let output = result.clone();
-        let job: Job<U> = Box::new(move |core, latest| {
+        let job: Job = Box::new(move |core, latest| {
             Box::pin(async move {
                 let value = work(core, latest).await;
                 output.replace(Some(value));
@@ -262,9 +228,9 @@ impl<U: SessionUser> Core<U> {
         result.take()
     }
 
-    /// The part of [`Self::transact`] that does not depend on the work: one copy of the lock
+    /// The part of [`Self::as_writer`] that does not depend on the work: one copy of the lock
     /// code for every kind of write.
-    async fn run_as_writer(self: &Rc<Self>, job: Job<U>) {
+    async fn run_as_writer(self: &Rc<Self>, job: Job) {
         let Some(window) = self.shared_window() else {
             let _turn = self.tab_lock.lock().await;
             let latest = self.read_latest().await;
@@ -295,8 +261,8 @@ impl<U: SessionUser> Core<U> {
     }
 
     /// Stores `next` (the consistent copy first, then `localStorage`, whose `storage` events
-    /// tell the other tabs) and makes it this tab's state. Only inside [`Self::transact`].
-    pub async fn write(&self, next: StoredState<U>) {
+    /// tell the other tabs) and makes it this tab's state. Only inside [`Self::as_writer`].
+    pub(crate) async fn write(&self, next: StoredState) {
         let text = next.encode();
         if let Some(idb) = self.opened_ledger() {
             if !idb.put(&self.key, &text).await {
@@ -309,17 +275,17 @@ impl<U: SessionUser> Core<U> {
     }
 
     /// The state after a write by this tab over `latest`.
-    pub fn next_state(
+    pub(crate) fn next_state(
         &self,
-        latest: &StoredState<U>,
-        session: Option<Session<U>>,
+        latest: &StoredState,
+        session: Option<Session>,
         ended: Option<SessionEnd>,
-    ) -> StoredState<U> {
+    ) -> StoredState {
         latest.next(&self.writer, session, ended)
     }
 
     /// Takes `stored` as this tab's state if it differs from what the tab knows.
-    pub fn adopt(&self, stored: StoredState<U>) {
+    pub(crate) fn adopt(&self, stored: StoredState) {
         if let Some(ending) = self.ending.borrow().as_deref() {
             if stored.session_id() == Some(ending) {
                 return;
@@ -334,7 +300,7 @@ impl<U: SessionUser> Core<U> {
     /// from the back/forward cache). Storage emptied behind the app's back ends the session here;
     /// nothing needs writing, as a missing entry never brings a session back (see
     /// [`Self::read_latest`]).
-    pub fn sync_from_storage(&self) {
+    pub(crate) fn sync_from_storage(&self) {
         if let Some(stored) = self.read_mirror() {
             self.adopt(stored.settled(now_ms()));
         } else if self.area.is_available() && self.state.borrow().session.is_some() {
@@ -348,7 +314,7 @@ impl<U: SessionUser> Core<U> {
     /// Listens for what other tabs write (`storage` events) and for this page coming back from
     /// the back/forward cache, when storage may have moved on without it. The listeners stop
     /// when dropped.
-    pub fn follow_other_tabs(self: &Rc<Self>) -> Vec<EventListener> {
+    pub(crate) fn follow_other_tabs(self: &Rc<Self>) -> Vec<EventListener> {
         let mut listeners = Vec::new();
         let other_tabs = self.clone();
         if let Some(listener) = self
@@ -369,7 +335,11 @@ impl<U: SessionUser> Core<U> {
     /// Ends session `id` for every tab: at once in this one, then in storage under the lock
     /// (unless another login has taken its place by then). Returns the newest refresh token the
     /// session had, for the server to forget.
-    pub async fn end_session(self: &Rc<Self>, id: &str, reason: SessionEnd) -> Option<String> {
+    pub(crate) async fn end_session(
+        self: &Rc<Self>,
+        id: &str,
+        reason: SessionEnd,
+    ) -> Option<String> {
         let mut ended = self.state();
         let known = ended
             .session
@@ -384,7 +354,7 @@ impl<U: SessionUser> Core<U> {
         self.ending.replace(Some(id.to_owned()));
         let owned_id = id.to_owned();
         let newest = self
-            .transact(move |core, latest| async move {
+            .as_writer(move |core, latest| async move {
                 let session = latest.session.as_ref().filter(|s| s.id == owned_id)?;
                 let refresh = session.tokens.refresh.clone();
                 core.write(core.next_state(&latest, None, Some(reason)))
@@ -408,7 +378,7 @@ impl<U: SessionUser> Core<U> {
         }
     }
 
-    fn set_state(&self, next: StoredState<U>) {
+    fn set_state(&self, next: StoredState) {
         let previous = self.state.replace(next);
         let (before, after, reason) = {
             let state = self.state.borrow();
@@ -448,8 +418,8 @@ impl<U: SessionUser> Core<U> {
 
     /// Replaces the tokens as if the server had issued these, for tests.
     #[cfg(feature = "testing")]
-    pub async fn replace_tokens(self: &Rc<Self>, tokens: Tokens) {
-        self.transact(move |core, latest| async move {
+    pub(crate) async fn replace_tokens(self: &Rc<Self>, tokens: Tokens) {
+        self.as_writer(move |core, latest| async move {
             let Some(mut session) = latest.session.clone() else {
                 return;
             };
@@ -473,9 +443,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::base::ApiBase;
-    use crate::token::tests::jwt;
-    use crate::user::DjoserUser;
+    use crate::config::wire::RefreshTokenKind;
+    use crate::http::api_base::ApiBase;
+    use crate::session::tokens::tests::jwt;
 
     fn token(kind: &str, n: i64) -> String {
         jwt(&format!(
@@ -485,19 +455,25 @@ mod tests {
     }
 
     /// A core in memory, with the owner its signals live in.
-    fn core() -> (Owner, Rc<Core<DjoserUser>>) {
+    fn core() -> (Owner, Rc<TabSession>) {
         let config = AuthConfig::new(ApiBase::new("http://localhost/api/").expect("base"))
             .storage(StorageKind::Memory);
         let owner = Owner::new();
         owner.set();
-        let core = Core::restore(config, Signals::new(), Rc::default());
+        let core = TabSession::restore(config, Signals::new(), Rc::default());
         (owner, core)
     }
 
-    fn logged_in(core: &Rc<Core<DjoserUser>>) -> StoredState<DjoserUser> {
+    fn logged_in(core: &Rc<TabSession>) -> StoredState {
         let session = Session {
             id: "login".into(),
-            tokens: Tokens::new(token("access", 1), token("refresh", 1), 0.0).expect("tokens"),
+            tokens: Tokens::new(
+                token("access", 1),
+                token("refresh", 1),
+                0.0,
+                RefreshTokenKind::Jwt,
+            )
+            .expect("tokens"),
             user: None,
         };
         core.next_state(&core.state(), Some(session), None)
@@ -541,10 +517,5 @@ mod tests {
             session,
             "ignored while the logout is being written"
         );
-    }
-
-    #[test]
-    fn ids_differ() {
-        assert_ne!(random_id(), random_id());
     }
 }

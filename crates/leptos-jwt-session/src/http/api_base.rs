@@ -25,7 +25,7 @@ pub enum BaseUrlError {
 
 /// The trimmed `content` of `<meta name="{name}">` in the page, unless empty.
 pub(crate) fn meta_content(name: &str) -> Option<String> {
-    web_sys::window()
+    crate::platform::browser_window()
         .and_then(|w| w.document())
         .and_then(|d| {
             d.query_selector(&format!("meta[name='{name}']"))
@@ -52,7 +52,7 @@ pub(crate) struct Target {
 impl Target {
     /// How the URL appears in events: the API-relative path, or just the origin of a URL
     /// elsewhere (its path and query may carry things that are not this app's to log).
-    pub fn for_events(&self) -> String {
+    pub(crate) fn for_events(&self) -> String {
         match &self.relative {
             Some(relative) => relative.clone(),
             None => origin_of(&self.url).to_owned(),
@@ -77,7 +77,7 @@ impl ApiBase {
     /// page's URL, so a deployment can edit `index.html` without a rebuild.
     pub fn from_document() -> Result<Self, BaseUrlError> {
         let configured = meta_content("api-base").unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
-        let page = web_sys::window()
+        let page = crate::platform::browser_window()
             .and_then(|w| w.location().href().ok())
             .unwrap_or_default();
         let absolute = web_sys::Url::new_with_base(&configured, &page)
@@ -87,6 +87,7 @@ impl ApiBase {
     }
 
     /// The base itself, e.g. `http://localhost:8080/api/`.
+    #[must_use]
     pub fn as_str(&self) -> String {
         format!("{}{}", self.origin, self.path)
     }

@@ -1,9 +1,13 @@
-//! The client's one error type, with messages a person can act on.
+//! The client's one error type: a stable code to match or translate, and a message in English
+//! for apps that show it as it is.
 
 use crate::json::Json;
 
-/// Everything an API call can end in other than success. `Display` is a message for the user;
-/// match on the variant to decide what to do.
+/// Everything an API call can end in other than success.
+///
+/// `Display` is a message for the user in English; [`ApiError::code`] is a stable code to look up
+/// your own text (see the README's "Errors in your language"); match on the variant to decide
+/// what to do. Server texts (`detail`, field messages) are Django's, translated where Django is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApiError {
@@ -13,15 +17,19 @@ pub enum ApiError {
     /// No answer in time; the request was abandoned.
     #[error("The server did not answer in time. Try again.")]
     Timeout,
+    /// The caller aborted the request ([`ApiRequest::abort_signal`](crate::ApiRequest::abort_signal)).
+    #[error("The request was cancelled.")]
+    Aborted,
     /// A 401 that refreshing cannot fix: wrong credentials, or no credentials.
-    #[error("{detail}")]
+    #[error("{}", .detail.as_deref().unwrap_or("Authentication failed."))]
     Unauthorized {
         /// The server's `detail`, translated in a localized Django.
-        detail: String,
+        detail: Option<String>,
         /// DRF's error `code`, when there is one.
         code: Option<String>,
     },
-    /// The refresh token was refused: the user has to log in again.
+    /// The session has ended (the refresh token was refused, or nobody is logged in): the user
+    /// has to log in again.
     #[error("Your session has ended. Please log in again.")]
     SessionExpired,
     /// A 400 naming the fields that are wrong.
@@ -39,22 +47,64 @@ pub enum ApiError {
         /// The HTTP status.
         status: u16,
     },
-    /// Any other refusal (403, 404, 405, 415 …), with the server's `detail`.
-    #[error("{detail}")]
+    /// Any other refusal (403, 404, 405, 415 …), with the server's `detail` when it sent one.
+    #[error("{}", .detail.as_deref().unwrap_or("The request was refused."))]
     Rejected {
         /// The HTTP status.
         status: u16,
-        /// The server's `detail`, or a generic message.
-        detail: String,
+        /// The server's `detail`.
+        detail: Option<String>,
     },
     /// A success whose body is not what the API promises; the text says what was wrong, for
     /// logs.
     #[error("The server sent an answer this app does not understand.")]
     Decode(String),
+    /// The path is no URL the browser can fetch; nothing was sent.
+    #[error("This app asked for an address that is not valid.")]
+    InvalidUrl {
+        /// The path as given.
+        path: String,
+    },
+    /// The configured wire has no endpoint for this call (registration with plain SimpleJWT,
+    /// say); nothing was sent.
+    #[error("This server does not offer that.")]
+    NotOffered {
+        /// Which endpoint is missing.
+        endpoint: &'static str,
+    },
     /// The part of the app that provided the auth layer was unmounted before the request was
     /// sent; nothing was sent.
     #[error("This request was stopped because the page that made it has closed.")]
     Stopped,
+}
+
+impl ApiError {
+    /// A stable code for the kind of error, in `snake_case`: what to translate, log or count.
+    /// The codes never change meaning; new kinds get new codes.
+    ///
+    /// ```
+    /// use leptos_jwt_session::ApiError;
+    /// assert_eq!(ApiError::Network.code(), "network");
+    /// assert_eq!(ApiError::Server { status: 502 }.code(), "server");
+    /// ```
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::Aborted => "aborted",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::SessionExpired => "session_expired",
+            Self::Fields(_) => "fields",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Server { .. } => "server",
+            Self::Rejected { .. } => "rejected",
+            Self::Decode(_) => "decode",
+            Self::InvalidUrl { .. } => "invalid_url",
+            Self::NotOffered { .. } => "not_offered",
+            Self::Stopped => "stopped",
+        }
+    }
 }
 
 /// Result alias for the API layer.
@@ -73,6 +123,7 @@ pub struct FieldErrors {
 
 impl FieldErrors {
     /// The messages for one field, joined, if it has any.
+    #[must_use]
     pub fn field(&self, name: &str) -> Option<String> {
         self.fields
             .iter()
@@ -81,6 +132,7 @@ impl FieldErrors {
     }
 
     /// One line for places that show a single message.
+    #[must_use]
     pub fn summary(&self) -> String {
         if let Some(first) = self.general.first() {
             return first.clone();
@@ -124,9 +176,12 @@ impl ApiError {
         match status {
             400 => Self::Fields(parse_field_errors(body)),
             401 => match DetailBody::parse(body) {
-                Some(DetailBody { detail, code }) => Self::Unauthorized { detail, code },
+                Some(DetailBody { detail, code }) => Self::Unauthorized {
+                    detail: Some(detail),
+                    code,
+                },
                 None => Self::Unauthorized {
-                    detail: "Authentication failed.".into(),
+                    detail: None,
                     code: None,
                 },
             },
@@ -136,15 +191,13 @@ impl ApiError {
             500..=599 => Self::Server { status },
             _ => Self::Rejected {
                 status,
-                detail: DetailBody::parse(body).map_or_else(
-                    || format!("The request was refused (HTTP {status})."),
-                    |d| d.detail,
-                ),
+                detail: DetailBody::parse(body).map(|d| d.detail),
             },
         }
     }
 
     /// Whether the failure says nothing about the session: the request may be tried again.
+    #[must_use]
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
@@ -255,7 +308,7 @@ mod tests {
             ApiError::from_response(405, r#"{"detail":"Method \"GET\" not allowed."}"#, None),
             ApiError::Rejected {
                 status: 405,
-                detail: "Method \"GET\" not allowed.".into()
+                detail: Some("Method \"GET\" not allowed.".into())
             }
         );
         assert!(matches!(
@@ -264,5 +317,21 @@ mod tests {
         ));
         assert!(ApiError::Network.is_transient());
         assert!(!ApiError::SessionExpired.is_transient());
+    }
+
+    #[test]
+    fn the_english_message_is_only_display() {
+        let refused = ApiError::from_response(403, "<html>", None);
+        assert_eq!(
+            refused,
+            ApiError::Rejected {
+                status: 403,
+                detail: None
+            }
+        );
+        assert_eq!(refused.code(), "rejected");
+        assert_eq!(refused.to_string(), "The request was refused.");
+        let wrong = ApiError::from_response(401, "", None);
+        assert_eq!(wrong.to_string(), "Authentication failed.");
     }
 }

@@ -4,13 +4,15 @@ use std::fmt;
 
 use crate::json::{Json, JsonError};
 
-/// A user as `users/me/` returns it, kept with the session (in storage too, so a reload shows it
-/// at once).
+/// A user as the user endpoint (`users/me/`) returns it: the type an app reads the session's
+/// user as, with [`AuthStore::user`](crate::AuthStore::user) or
+/// [`ApiClient::me`](crate::ApiClient::me).
 ///
-/// [`DjoserUser`] is djoser's default user (`id`, `username`, `email`). For a custom user model
-/// (djoser returns the model's `REQUIRED_FIELDS`, its id and its login field), implement this
-/// for your own type, or, with the `serde` feature, derive `Serialize` and `Deserialize`: every
-/// such type is a `SessionUser`.
+/// The layer keeps the user as the JSON the server sent, so any number of types can read it and
+/// none has to be named when the layer is provided. [`DjoserUser`] is djoser's default user
+/// (`id`, `username`, `email`); [`UserFields`] reads any user model as text fields. For a type of
+/// your own, implement the one method, or, with the `serde` feature, write
+/// [`impl_session_user!(YourType)`](crate::impl_session_user) for a serde type.
 ///
 /// ```
 /// use leptos_jwt_session::{SessionUser, UserDecodeError};
@@ -30,21 +32,45 @@ use crate::json::{Json, JsonError};
 ///             .ok_or_else(|| UserDecodeError::new("no email"))?;
 ///         Ok(Self { email: email.to_owned() })
 ///     }
-///
-///     fn to_json(&self) -> String {
-///         format!(r#"{{"email":"{}"}}"#, self.email)
-///     }
 /// }
 /// # let member = Member::from_json(r#"{"email":"a@example.com","id":1}"#).unwrap();
 /// # assert_eq!(member.email, "a@example.com");
 /// ```
-pub trait SessionUser: Clone + PartialEq + Send + Sync + 'static {
-    /// Reads the user from a JSON text: the body of `users/me/`, or what
-    /// [`to_json`](Self::to_json) wrote to storage.
+pub trait SessionUser: Sized {
+    /// Reads the user from the JSON text the server sent.
+    ///
+    /// # Errors
+    /// [`UserDecodeError`] when the text is not this type's JSON.
     fn from_json(text: &str) -> Result<Self, UserDecodeError>;
+}
 
-    /// The user as JSON text, kept in storage with the session.
-    fn to_json(&self) -> String;
+/// With the `serde` feature: implements [`SessionUser`] for serde types through serde_json.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// #[derive(serde::Deserialize)]
+/// struct Member {
+///     id: u64,
+///     email: String,
+///     display_name: String,
+/// }
+///
+/// leptos_jwt_session::impl_session_user!(Member);
+/// # }
+/// ```
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+#[macro_export]
+macro_rules! impl_session_user {
+    ($($user:ty),+ $(,)?) => {
+        $(
+            impl $crate::SessionUser for $user {
+                fn from_json(text: &str) -> ::core::result::Result<Self, $crate::UserDecodeError> {
+                    $crate::__private::serde_json::from_str(text).map_err($crate::UserDecodeError::new)
+                }
+            }
+        )+
+    };
 }
 
 /// Why a user could not be read from JSON.
@@ -90,15 +116,6 @@ impl SessionUser for DjoserUser {
             email: json.field("email", Json::as_str)?.to_owned(),
         })
     }
-
-    fn to_json(&self) -> String {
-        Json::object([
-            ("email", self.email.as_str().into()),
-            ("id", self.id.into()),
-            ("username", self.username.as_str().into()),
-        ])
-        .to_string()
-    }
 }
 
 /// Any user model, as the fields `users/me/` returns, for apps that show them rather than
@@ -121,6 +138,7 @@ pub struct UserFields {
 
 impl UserFields {
     /// A field's value as text; `None` when it is missing or `null`.
+    #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
@@ -131,6 +149,7 @@ impl UserFields {
 
     /// The first of `names` that the user has and that is not empty: the name to show, say
     /// `first_of(&["display_name", "username", "email"])`.
+    #[must_use]
     pub fn first_of(&self, names: &[&str]) -> Option<&str> {
         names
             .iter()
@@ -165,33 +184,6 @@ impl SessionUser for UserFields {
             .collect();
         Ok(Self { fields })
     }
-
-    fn to_json(&self) -> String {
-        // Numbers and booleans come back as strings: what `get` gives is the same.
-        Json::Object(
-            self.fields
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone().into()))
-                .collect(),
-        )
-        .to_string()
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<T> SessionUser for T
-where
-    T: serde::Serialize + serde::de::DeserializeOwned + Clone + PartialEq + Send + Sync + 'static,
-{
-    fn from_json(text: &str) -> Result<Self, UserDecodeError> {
-        serde_json::from_str(text).map_err(UserDecodeError::new)
-    }
-
-    fn to_json(&self) -> String {
-        // Serialising a plain data type does not fail; were it to, the user is simply not kept
-        // in storage and `users/me/` is asked again after a reload.
-        serde_json::to_string(self).unwrap_or_default()
-    }
 }
 
 #[cfg(test)]
@@ -204,7 +196,7 @@ mod tests {
             DjoserUser::from_json(r#"{"email":"demo@example.com","id":1,"username":"demo"}"#)
                 .expect("user");
         assert_eq!(user.username, "demo");
-        assert_eq!(DjoserUser::from_json(&user.to_json()), Ok(user));
+        assert_eq!(user.id, 1);
     }
 
     #[test]
@@ -221,7 +213,6 @@ mod tests {
             user.first_of(&["username", "display_name"]),
             Some("Demo User")
         );
-        assert_eq!(UserFields::from_json(&user.to_json()), Ok(user));
         assert!(UserFields::from_json("[1]").is_err());
     }
 

@@ -1,4 +1,5 @@
-//! The few IndexedDB operations the layer needs, as futures: one object store of strings.
+//! The ledger: the consistent copy of the session in IndexedDB, as futures over one object
+//! store of strings.
 //!
 //! Why IndexedDB beside `localStorage`: Chrome serves `localStorage` to each renderer process
 //! from a cache that other processes' writes reach later, and not in step with the Web Lock
@@ -49,7 +50,7 @@ async fn committed(transaction: &IdbTransaction) -> Result<(), JsValue> {
 impl Idb {
     /// Opens (creating on first use) the database `name` in `window`. `None` where IndexedDB is
     /// missing or refused (some private modes, sandboxed frames).
-    pub async fn open(window: &web_sys::Window, name: &str) -> Option<Self> {
+    pub(crate) async fn open(window: &web_sys::Window, name: &str) -> Option<Self> {
         let factory = window.indexed_db().ok().flatten()?;
         let request = factory.open_with_u32(name, 1).ok()?;
         let upgrading = request.clone();
@@ -84,7 +85,7 @@ impl Idb {
     }
 
     /// The value under `key`: `Some(None)` when there is none, `None` when reading failed.
-    pub async fn get(&self, key: &str) -> Option<Option<String>> {
+    pub(crate) async fn get(&self, key: &str) -> Option<Option<String>> {
         let (_transaction, store) = self.store(IdbTransactionMode::Readonly)?;
         let request = store.get(&JsValue::from_str(key)).ok()?;
         let value = settled(&request).await.ok()?;
@@ -92,7 +93,7 @@ impl Idb {
     }
 
     /// Stores `value` under `key`; `true` once committed.
-    pub async fn put(&self, key: &str, value: &str) -> bool {
+    pub(crate) async fn put(&self, key: &str, value: &str) -> bool {
         let Some((transaction, store)) = self.store(IdbTransactionMode::Readwrite) else {
             return false;
         };
@@ -107,7 +108,7 @@ impl Idb {
 
     /// Removes `key`; `true` once committed.
     #[cfg(feature = "testing")]
-    pub async fn delete(&self, key: &str) -> bool {
+    pub(crate) async fn delete(&self, key: &str) -> bool {
         let Some((transaction, store)) = self.store(IdbTransactionMode::Readwrite) else {
             return false;
         };
@@ -120,7 +121,7 @@ impl Idb {
     /// In one transaction: reads `key` and, when `replace` says so of what it holds, writes
     /// `value` over it. The browser runs read-write transactions on a store one at a time, so no
     /// other tab can write between the read and the write. `Some(true)` when it was written.
-    pub async fn compare_and_set(
+    pub(crate) async fn compare_and_set(
         &self,
         key: &str,
         value: &str,

@@ -1,5 +1,5 @@
-//! Proactive refresh: the access token is renewed a lead time before it expires, so requests
-//! do not meet an expired token and the server sees no 401 in normal use.
+//! Refresh ahead of expiry: the access token is renewed a lead time before it expires, so
+//! requests do not meet an expired token and the server sees no 401 in normal use.
 //!
 //! One timer, rescheduled whenever the tokens change (here or in another tab). No timer runs
 //! while the tab is hidden; on its return the refresh happens at once if it is due. A failed
@@ -13,13 +13,12 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
-use crate::clock::now_ms;
-use crate::core::Core;
-use crate::error::ApiError;
-use crate::events::RefreshReason;
-use crate::refresh::refresh_replacing;
-use crate::token::Tokens;
-use crate::user::SessionUser;
+use crate::api::refresh::{refresh_due_at, refresh_replacing};
+use crate::http::error::ApiError;
+use crate::platform::{now_ms, random};
+use crate::session::events::RefreshReason;
+use crate::session::tab::TabSession;
+use crate::session::tokens::Tokens;
 
 /// Whether refreshes are getting through.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,8 +33,8 @@ pub enum Connectivity {
         attempt: u32,
         /// When the next try is, local clock, ms since the epoch.
         retry_at: f64,
-        /// Why the last one failed, for the user.
-        reason: String,
+        /// Why the last one failed: its [`ApiError::code`] to translate, its `Display` to show.
+        reason: ApiError,
     },
 }
 
@@ -60,7 +59,7 @@ fn backoff_ms(attempt: u32, error: &ApiError, jitter: f64) -> f64 {
 
 /// The keeper's state, for pages that show it. `Copy`; [`use_keeper`](crate::use_keeper)
 /// takes it from context.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct SessionKeeper {
     connectivity: RwSignal<Connectivity>,
     next_refresh_at: RwSignal<Option<f64>>,
@@ -68,11 +67,13 @@ pub struct SessionKeeper {
 
 impl SessionKeeper {
     /// Whether refreshes are getting through (tracked).
+    #[must_use]
     pub fn connectivity(&self) -> Connectivity {
         self.connectivity.try_get().unwrap_or(Connectivity::Online)
     }
 
     /// When the next proactive refresh is due, local clock, ms since the epoch (tracked).
+    #[must_use]
     pub fn next_refresh_at(&self) -> Option<f64> {
         self.next_refresh_at.try_get().flatten()
     }
@@ -88,17 +89,17 @@ impl SessionKeeper {
     }
 }
 
-/// Starts refreshing `core`'s session ahead of expiry, for as long as the current reactive
+/// Starts refreshing the tab's session ahead of expiry, for as long as the current reactive
 /// owner lives. `tokens` is the store's signal, which the schedule follows.
-pub(crate) fn keep_session_fresh<U: SessionUser>(
-    core: Rc<Core<U>>,
+pub(crate) fn keep_session_fresh(
+    tab: Rc<TabSession>,
     tokens: RwSignal<Option<Tokens>>,
 ) -> SessionKeeper {
     let keeper = SessionKeeper {
         connectivity: RwSignal::new(Connectivity::Online),
         next_refresh_at: RwSignal::new(None),
     };
-    let window = core.config.window();
+    let window = tab.config.window();
     let document = window.as_ref().and_then(|window| window.document());
     let visible = RwSignal::new(document.as_ref().is_none_or(|d| !d.hidden()));
     // Bumped to reschedule when something the effect does not track has changed.
@@ -108,13 +109,13 @@ pub(crate) fn keep_session_fresh<U: SessionUser>(
 
     let mut listeners = Vec::new();
     if let Some(document) = document {
-        let (watched, core) = (document.clone(), core.clone());
+        let (watched, tab) = (document.clone(), tab.clone());
         listeners.push(EventListener::new(
             &document,
             "visibilitychange",
             move |_| {
                 // A tab coming back may have slept through other tabs' storage events.
-                core.sync_from_storage();
+                tab.sync_from_storage();
                 visible.try_set(!watched.hidden());
             },
         ));
@@ -132,14 +133,14 @@ pub(crate) fn keep_session_fresh<U: SessionUser>(
     }
 
     let run = {
-        let (core, failures, last_run_at) = (core.clone(), failures.clone(), last_run_at.clone());
+        let (tab, failures, last_run_at) = (tab.clone(), failures.clone(), last_run_at.clone());
         move || {
             last_run_at.set(now_ms());
-            let (core, failures) = (core.clone(), failures.clone());
+            let (tab, failures) = (tab.clone(), failures.clone());
             // May outlive the owner: it touches only its `Rc`s and `try_` accessors.
             leptos::task::spawn_local(async move {
-                let stale = core.tokens().map(|tokens| tokens.access);
-                match refresh_replacing(&core, stale, RefreshReason::Expiring).await {
+                let stale = tab.tokens().map(|tokens| tokens.access);
+                match refresh_replacing(&tab, stale, RefreshReason::Expiring).await {
                     Ok(_) => {
                         failures.set(0);
                         keeper.set_connectivity(Connectivity::Online);
@@ -149,11 +150,11 @@ pub(crate) fn keep_session_fresh<U: SessionUser>(
                     Err(error) => {
                         let attempt = failures.get() + 1;
                         failures.set(attempt);
-                        let wait = backoff_ms(attempt, &error, js_sys::Math::random());
+                        let wait = backoff_ms(attempt, &error, random());
                         keeper.set_connectivity(Connectivity::Reconnecting {
                             attempt,
                             retry_at: now_ms() + wait,
-                            reason: error.to_string(),
+                            reason: error,
                         });
                     }
                 }
@@ -163,7 +164,7 @@ pub(crate) fn keep_session_fresh<U: SessionUser>(
     };
 
     let timer = StoredValue::new_local(None::<Timeout>);
-    if !core.config.refresh_ahead {
+    if !tab.config.refresh_ahead {
         StoredValue::new_local(listeners);
         return keeper;
     }
@@ -180,7 +181,7 @@ pub(crate) fn keep_session_fresh<U: SessionUser>(
         };
         let due = match keeper.connectivity.get_untracked() {
             Connectivity::Reconnecting { retry_at, .. } => retry_at,
-            Connectivity::Online => core.refresh_due_at(&tokens).unwrap_or_else(now_ms),
+            Connectivity::Online => refresh_due_at(&tab.config, &tokens).unwrap_or_else(now_ms),
         };
         let due = due.max(last_run_at.get() + MIN_SPACING_MS);
         keeper.next_refresh_at.set(Some(due));

@@ -1,9 +1,9 @@
 //! The session as plain data: what is stored, and the rules for moving between states. No
 //! signals and no browser here, so every rule is unit-tested on the host.
 
+use crate::config::wire::RefreshTokenKind;
 use crate::json::{Json, JsonError};
-use crate::token::{Claims, TokenError, Tokens};
-use crate::user::SessionUser;
+use crate::session::tokens::{TokenError, Tokens};
 
 /// How the last session ended: it decides where the login page sends the user back to and what
 /// it tells them.
@@ -40,13 +40,13 @@ impl SessionEnd {
 /// holds is the state, and every tab ends up with it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Stamp {
-    pub generation: u64,
-    pub writer: String,
+    pub(crate) generation: u64,
+    pub(crate) writer: String,
 }
 
 impl Stamp {
     /// The stamp of a write over `latest` by `writer`.
-    pub fn after(latest: &Stamp, writer: &str) -> Self {
+    pub(crate) fn after(latest: &Stamp, writer: &str) -> Self {
         Self {
             generation: latest.generation.saturating_add(1),
             writer: writer.to_owned(),
@@ -54,33 +54,23 @@ impl Stamp {
     }
 }
 
-/// A session: its tokens, the user once known, and the id of the login it descends from (kept
-/// through refreshes and rotations), which tells "the same session, renewed" from "another
-/// login".
+/// A session: its tokens, the user once known (as the JSON the server sent: each app reads it
+/// as its own type), and the id of the login it descends from (kept through refreshes and
+/// rotations), which tells "the same session, renewed" from "another login".
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Session<U> {
-    pub id: String,
-    pub tokens: Tokens,
-    pub user: Option<U>,
+pub(crate) struct Session {
+    pub(crate) id: String,
+    pub(crate) tokens: Tokens,
+    pub(crate) user: Option<String>,
 }
 
 /// What is kept under the storage key.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct StoredState<U> {
-    pub stamp: Stamp,
-    pub session: Option<Session<U>>,
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct StoredState {
+    pub(crate) stamp: Stamp,
+    pub(crate) session: Option<Session>,
     /// Why there is no session, so every tab tells its user the same thing.
-    pub ended: Option<SessionEnd>,
-}
-
-impl<U> Default for StoredState<U> {
-    fn default() -> Self {
-        Self {
-            stamp: Stamp::default(),
-            session: None,
-            ended: None,
-        }
-    }
+    pub(crate) ended: Option<SessionEnd>,
 }
 
 /// Why a stored session was thrown away.
@@ -92,15 +82,15 @@ pub(crate) enum RestoreError {
     Token(#[from] TokenError),
 }
 
-impl<U: SessionUser> StoredState<U> {
-    /// Reads what storage holds and checks that both tokens are JWTs. A user that no longer
-    /// reads (the app changed its user type) is dropped, not the session: `users/me/` brings it
-    /// back. Entries written by earlier versions (no writer, no session id, float times) read.
-    pub fn decode(text: &str) -> Result<Self, RestoreError> {
+impl StoredState {
+    /// Reads what storage holds and checks the tokens (JWTs, unless the wire says the refresh
+    /// token is opaque). Entries written by earlier versions (no writer, no session id, float
+    /// times) read.
+    pub(crate) fn decode(text: &str, refresh_kind: RefreshTokenKind) -> Result<Self, RestoreError> {
         let shape = |e: JsonError| RestoreError::Shape(e.to_string());
         let json = Json::parse(text).map_err(shape)?;
         let session = match json.optional("session", Some).map_err(shape)? {
-            Some(session) => Some(Session::from_json(session)?),
+            Some(session) => Some(Session::from_json(session, refresh_kind)?),
             None => None,
         };
         Ok(Self {
@@ -120,7 +110,7 @@ impl<U: SessionUser> StoredState<U> {
     }
 
     /// The JSON kept in storage.
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         let session = self.session.as_ref().map(Session::to_json);
         Json::object([
             ("generation", self.stamp.generation.into()),
@@ -132,11 +122,11 @@ impl<U: SessionUser> StoredState<U> {
     }
 }
 
-impl<U> StoredState<U> {
+impl StoredState {
     /// The state as it stands at `now_ms`: a session whose refresh token has expired is over,
     /// as [`SessionEnd::Expired`]. Every tab reaches the same verdict from the same state, so
     /// nothing needs writing for it.
-    pub fn settled(mut self, now_ms: f64) -> Self {
+    pub(crate) fn settled(mut self, now_ms: f64) -> Self {
         if self
             .session
             .as_ref()
@@ -149,10 +139,10 @@ impl<U> StoredState<U> {
     }
 
     /// The state after a write by `writer` of `session` (or of its end, `ended`).
-    pub fn next(
+    pub(crate) fn next(
         &self,
         writer: &str,
-        session: Option<Session<U>>,
+        session: Option<Session>,
         ended: Option<SessionEnd>,
     ) -> Self {
         Self {
@@ -163,37 +153,38 @@ impl<U> StoredState<U> {
     }
 
     /// The session's id, if there is one.
-    pub fn session_id(&self) -> Option<&str> {
+    pub(crate) fn session_id(&self) -> Option<&str> {
         self.session.as_ref().map(|session| session.id.as_str())
     }
 }
 
-impl<U: SessionUser> Session<U> {
-    fn from_json(json: &Json) -> Result<Self, RestoreError> {
+impl Session {
+    fn from_json(json: &Json, refresh_kind: RefreshTokenKind) -> Result<Self, RestoreError> {
         let shape = |e: JsonError| RestoreError::Shape(e.to_string());
         let tokens = json.field("tokens", Some).map_err(shape)?;
-        let tokens = Tokens {
-            access: tokens
+        let tokens = Tokens::restore(
+            tokens
                 .field("access", Json::as_str)
                 .map_err(shape)?
                 .to_owned(),
-            refresh: tokens
+            tokens
                 .field("refresh", Json::as_str)
                 .map_err(shape)?
                 .to_owned(),
-            access_received_at: tokens
+            tokens
                 .field("access_received_at", Json::as_i64)
                 .map_err(shape)? as f64,
-            refresh_received_at: tokens
+            tokens
                 .field("refresh_received_at", Json::as_i64)
                 .map_err(shape)? as f64,
-        };
-        Claims::decode(&tokens.access)?;
-        Claims::decode(&tokens.refresh)?;
+            refresh_kind,
+        )?;
+        // Only an object is a user; anything else was never written by this layer.
         let user = json
             .optional("user", Some)
             .map_err(shape)?
-            .and_then(|user| U::from_json(&user.to_string()).ok());
+            .filter(|user| matches!(user, Json::Object(_)))
+            .map(Json::to_string);
         Ok(Self {
             id: json
                 .optional("id", Json::as_str)
@@ -221,8 +212,8 @@ impl<U: SessionUser> Session<U> {
         ]);
         let user = self
             .user
-            .as_ref()
-            .and_then(|user| Json::parse(&user.to_json()).ok())
+            .as_deref()
+            .and_then(|user| Json::parse(user).ok())
             .unwrap_or(Json::Null);
         Json::object([
             ("id", self.id.as_str().into()),
@@ -235,8 +226,7 @@ impl<U: SessionUser> Session<U> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token::tests::jwt;
-    use crate::user::DjoserUser;
+    use crate::session::tokens::tests::jwt;
 
     fn token(kind: &str, iat: i64, exp: i64) -> String {
         jwt(&format!(
@@ -244,24 +234,23 @@ mod tests {
         ))
     }
 
+    const JWT: RefreshTokenKind = RefreshTokenKind::Jwt;
+
     fn pair(now_ms: f64) -> Tokens {
         Tokens::new(
             token("access", 100, 400),
             token("refresh", 100, 86_500),
             now_ms,
+            JWT,
         )
         .expect("tokens")
     }
 
-    fn demo() -> DjoserUser {
-        DjoserUser {
-            id: 1,
-            username: "demo".into(),
-            email: "demo@example.com".into(),
-        }
+    fn demo() -> String {
+        r#"{"email":"demo@example.com","id":1,"username":"demo"}"#.to_owned()
     }
 
-    fn state(session: Option<Session<DjoserUser>>) -> StoredState<DjoserUser> {
+    fn state(session: Option<Session>) -> StoredState {
         StoredState {
             stamp: Stamp {
                 generation: 3,
@@ -272,7 +261,7 @@ mod tests {
         }
     }
 
-    fn session(tokens: Tokens) -> Session<DjoserUser> {
+    fn session(tokens: Tokens) -> Session {
         Session {
             id: "login-1".into(),
             tokens,
@@ -282,8 +271,8 @@ mod tests {
 
     #[test]
     fn a_login_needs_two_jwts() {
-        assert!(Tokens::new("nope".into(), token("refresh", 1, 2), 0.0).is_err());
-        assert!(Tokens::new(token("access", 1, 2), "nope".into(), 0.0).is_err());
+        assert!(Tokens::new("nope".into(), token("refresh", 1, 2), 0.0, JWT).is_err());
+        assert!(Tokens::new(token("access", 1, 2), "nope".into(), 0.0, JWT).is_err());
     }
 
     #[test]
@@ -340,12 +329,15 @@ mod tests {
     #[test]
     fn stored_sessions_round_trip() {
         let stored = state(Some(session(pair(1_000.0))));
-        assert_eq!(StoredState::decode(&stored.encode()), Ok(stored));
-        let logged_out = StoredState::<DjoserUser> {
+        assert_eq!(StoredState::decode(&stored.encode(), JWT), Ok(stored));
+        let logged_out = StoredState {
             ended: Some(SessionEnd::LoggedOut),
             ..state(None)
         };
-        assert_eq!(StoredState::decode(&logged_out.encode()), Ok(logged_out));
+        assert_eq!(
+            StoredState::decode(&logged_out.encode(), JWT),
+            Ok(logged_out)
+        );
     }
 
     #[test]
@@ -356,7 +348,7 @@ mod tests {
             r#"{{"generation":7,"session":{{"tokens":{{"access":"{}","refresh":"{}","access_received_at":1000.0,"refresh_received_at":1000.0}},"user":null}}}}"#,
             tokens.access, tokens.refresh
         );
-        let parsed = StoredState::<DjoserUser>::decode(&old).expect("old entry");
+        let parsed = StoredState::decode(&old, JWT).expect("old entry");
         assert_eq!(parsed.stamp.generation, 7);
         assert_eq!(parsed.stamp.writer, "");
         assert_eq!(parsed.ended, None);
@@ -364,13 +356,22 @@ mod tests {
     }
 
     #[test]
-    fn a_user_of_another_shape_is_dropped_but_the_session_kept() {
+    fn the_user_is_kept_as_the_server_sent_it() {
         let text = state(Some(session(pair(0.0))))
             .encode()
             .replace(r#""username":"demo""#, r#""display_name":"Demo""#);
-        let parsed = StoredState::<DjoserUser>::decode(&text).expect("session");
+        let parsed = StoredState::decode(&text, JWT).expect("session");
         let session = parsed.session.expect("kept");
-        assert_eq!(session.user, None);
+        assert_eq!(
+            session.user.as_deref(),
+            Some(r#"{"email":"demo@example.com","id":1,"display_name":"Demo"}"#)
+        );
+        let not_a_user = text.replace(
+            r#"{"email":"demo@example.com","id":1,"display_name":"Demo"}"#,
+            "[1]",
+        );
+        let parsed = StoredState::decode(&not_a_user, JWT).expect("session");
+        assert_eq!(parsed.session.expect("kept").user, None);
     }
 
     #[test]
@@ -382,17 +383,14 @@ mod tests {
             r#"{"generation":"1","session":null}"#,
         ] {
             assert!(
-                matches!(
-                    StoredState::<DjoserUser>::decode(junk),
-                    Err(RestoreError::Shape(_))
-                ),
+                matches!(StoredState::decode(junk, JWT), Err(RestoreError::Shape(_))),
                 "{junk}"
             );
         }
         let mut bad = session(pair(0.0));
         bad.tokens.access = "not-a-jwt".into();
         assert!(matches!(
-            StoredState::<DjoserUser>::decode(&state(Some(bad)).encode()),
+            StoredState::decode(&state(Some(bad)).encode(), JWT),
             Err(RestoreError::Token(_))
         ));
     }

@@ -1,9 +1,15 @@
 //! Everything the layer needs to know about the API it talks to and the app it lives in. Every
 //! setting defaults to what djoser and SimpleJWT do when nothing is set.
 
+pub(crate) mod wire;
+
 use std::time::Duration;
 
-use crate::base::{meta_content, ApiBase, BaseUrlError};
+use crate::http::api_base::{meta_content, ApiBase, BaseUrlError};
+use crate::http::request::FetchCredentials;
+use crate::platform::browser_window;
+use crate::tabs::mirror::StorageKind;
+use wire::{Endpoints, Wire};
 
 /// The settings of the auth layer, for [`provide_auth`](crate::provide_auth).
 ///
@@ -31,7 +37,7 @@ use crate::base::{meta_content, ApiBase, BaseUrlError};
 #[non_exhaustive]
 pub struct AuthConfig {
     pub(crate) base: ApiBase,
-    pub(crate) endpoints: Endpoints,
+    pub(crate) wire: Wire,
     pub(crate) header_type: String,
     pub(crate) login_field: String,
     pub(crate) user_id_claim: String,
@@ -41,6 +47,8 @@ pub struct AuthConfig {
     pub(crate) refresh_lead_ms: Option<f64>,
     pub(crate) refresh_ahead: bool,
     pub(crate) login_path: String,
+    pub(crate) load_user: bool,
+    pub(crate) credentials: FetchCredentials,
     #[cfg(feature = "testing")]
     pub(crate) window: Option<web_sys::Window>,
 }
@@ -48,11 +56,13 @@ pub struct AuthConfig {
 impl AuthConfig {
     /// djoser + SimpleJWT defaults for an API at `base`: djoser's paths under `v1/auth/`,
     /// `Authorization: Bearer`, login by `username`, the `user_id` claim, `localStorage` shared by
-    /// every tab, 15 s per request, a refresh 30 s (or a tenth of the token's life) before expiry.
+    /// every tab, 15 s per request, a refresh 30 s (or a tenth of the token's life) before expiry,
+    /// the user loaded as part of logging in.
+    #[must_use]
     pub fn new(base: ApiBase) -> Self {
         Self {
             base,
-            endpoints: Endpoints::default(),
+            wire: Wire::default(),
             header_type: "Bearer".to_owned(),
             login_field: "username".to_owned(),
             user_id_claim: "user_id".to_owned(),
@@ -62,6 +72,8 @@ impl AuthConfig {
             refresh_lead_ms: None,
             refresh_ahead: true,
             login_path: "/login".to_owned(),
+            load_user: true,
+            credentials: FetchCredentials::default(),
             #[cfg(feature = "testing")]
             window: None,
         }
@@ -79,6 +91,9 @@ impl AuthConfig {
     /// ```
     ///
     /// Builder calls after it override the page.
+    ///
+    /// # Errors
+    /// [`BaseUrlError`] when the page's API base is no `http(s)` URL.
     pub fn from_document() -> Result<Self, BaseUrlError> {
         let mut config = Self::new(ApiBase::from_document()?);
         if let Some(header_type) = meta_content("auth-header-type") {
@@ -93,14 +108,25 @@ impl AuthConfig {
         Ok(config)
     }
 
-    /// The API paths, if yours differ from djoser's under `v1/auth/` (see [`Endpoints`]).
+    /// The backend's token API, if it is not djoser's (see [`Wire`]): `Wire::simplejwt("")` for
+    /// SimpleJWT's own views.
+    #[must_use]
+    pub fn wire(mut self, wire: Wire) -> Self {
+        self.wire = wire;
+        self
+    }
+
+    /// The API paths, if yours differ from djoser's under `v1/auth/` (see [`Endpoints`]); the
+    /// rest of the wire stays.
+    #[must_use]
     pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
-        self.endpoints = endpoints;
+        self.wire.endpoints = endpoints;
         self
     }
 
     /// The word before the token in `Authorization`: SimpleJWT's `AUTH_HEADER_TYPES[0]`.
     /// `Bearer` by default; djoser's JWT documentation uses `JWT`.
+    #[must_use]
     pub fn header_type(mut self, header_type: impl Into<String>) -> Self {
         self.header_type = header_type.into();
         self
@@ -109,6 +135,7 @@ impl AuthConfig {
     /// The name of the login field that `jwt/create/` takes beside `password`: djoser's
     /// `LOGIN_FIELD`, which is the user model's `USERNAME_FIELD` (`username` by default;
     /// `email` for an email-login model).
+    #[must_use]
     pub fn login_field(mut self, field: impl Into<String>) -> Self {
         self.login_field = field.into();
         self
@@ -117,6 +144,7 @@ impl AuthConfig {
     /// The claim that names the user in a token: SimpleJWT's `USER_ID_CLAIM` (`user_id` by
     /// default). The client compares it before replaying a request with a refreshed token, so
     /// that one user's request is never sent with another user's token.
+    #[must_use]
     pub fn user_id_claim(mut self, claim: impl Into<String>) -> Self {
         self.user_id_claim = claim.into();
         self
@@ -124,12 +152,14 @@ impl AuthConfig {
 
     /// A name for this app's session, so that two apps on one origin do not share it: the
     /// storage key is `<namespace>.session.v1` and the cross-tab lock is `<namespace>.session`.
+    #[must_use]
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = namespace.into();
         self
     }
 
     /// Where the session is kept (see [`StorageKind`]).
+    #[must_use]
     pub fn storage(mut self, storage: StorageKind) -> Self {
         self.storage = storage;
         self
@@ -137,6 +167,7 @@ impl AuthConfig {
 
     /// How long one HTTP exchange may take before it is abandoned as a timeout (15 s by default).
     /// A holder of the cross-tab lock's fallback lease renews it for this long and a margin.
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout_ms = u32::try_from(timeout.as_millis())
             .unwrap_or(u32::MAX)
@@ -146,6 +177,7 @@ impl AuthConfig {
 
     /// How long before the access token expires it is refreshed. By default 30 s, or a tenth of
     /// the token's lifetime when that is less; never more than half of its lifetime.
+    #[must_use]
     pub fn refresh_lead(mut self, lead: Duration) -> Self {
         self.refresh_lead_ms = Some(lead.as_millis() as f64);
         self
@@ -155,6 +187,7 @@ impl AuthConfig {
     /// visible (the default). Without it, tokens are refreshed only when a request finds one
     /// expiring or refused: fewer requests for an idle app, and a refresh before the first call
     /// after a pause.
+    #[must_use]
     pub fn refresh_ahead(mut self, enabled: bool) -> Self {
         self.refresh_ahead = enabled;
         self
@@ -162,35 +195,49 @@ impl AuthConfig {
 
     /// The path of the app's login page, where [`RequireAuth`](crate::RequireAuth) sends a
     /// visitor (`/login` by default).
+    #[must_use]
     pub fn login_path(mut self, path: impl Into<String>) -> Self {
         self.login_path = path.into();
         self
     }
 
-    /// The layer as it would run in another window of this origin (a same-origin frame standing
-    /// in for a tab in tests).
-    #[cfg(feature = "testing")]
-    pub fn in_window(mut self, window: web_sys::Window) -> Self {
-        self.window = Some(window);
+    /// Whether logging in also loads the user (the login answer's own user where the wire says
+    /// it has one, else one call of the user endpoint), so that the first page knows who is
+    /// logged in. On by default; off for an app that never shows the user.
+    #[must_use]
+    pub fn load_user(mut self, enabled: bool) -> Self {
+        self.load_user = enabled;
+        self
+    }
+
+    /// Whether the browser sends cookies with the API's requests (the Fetch API's
+    /// `credentials`), unless a request says otherwise: `SameOrigin` by default.
+    #[must_use]
+    pub fn credentials(mut self, credentials: FetchCredentials) -> Self {
+        self.credentials = credentials;
         self
     }
 
     /// The API base.
+    #[must_use]
     pub fn base(&self) -> &ApiBase {
         &self.base
     }
 
     /// The name of the login field (see [`Self::login_field`]), for a login form's label.
+    #[must_use]
     pub fn login_field_name(&self) -> &str {
         &self.login_field
     }
 
-    pub(crate) fn storage_key(&self) -> String {
-        format!("{}.session.v1", self.namespace)
+    /// Where the session is kept in `localStorage` (see [`storage_key`]).
+    #[must_use]
+    pub fn storage_key(&self) -> String {
+        storage_key(&self.namespace)
     }
 
     pub(crate) fn lock_name(&self) -> String {
-        format!("{}.session", self.namespace)
+        lock_name(&self.namespace)
     }
 
     /// How long a holder keeps renewing the fallback lease (where Web Locks are missing) at
@@ -200,100 +247,35 @@ impl AuthConfig {
         f64::from(self.timeout_ms) + LEASE_MARGIN_MS
     }
 
-    /// The window the layer lives in.
+    /// The window the layer lives in; none off the browser (a server render, host tests).
+    #[cfg_attr(not(feature = "testing"), allow(clippy::unused_self))]
     pub(crate) fn window(&self) -> Option<web_sys::Window> {
         #[cfg(feature = "testing")]
         if let Some(window) = &self.window {
             return Some(window.clone());
         }
-        web_sys::window()
+        browser_window()
     }
 }
 
 /// The namespace when none is set.
 pub const DEFAULT_NAMESPACE: &str = "jwt-session";
 
+/// The name of namespace `namespace`'s cross-tab lock (and of its IndexedDB database).
+pub(crate) fn lock_name(namespace: &str) -> String {
+    format!("{namespace}.session")
+}
+
+/// The `localStorage` key of namespace `namespace`'s session: the one place it is built. An app
+/// shell that reads the session before the app runs (to show the right page at once) reads
+/// this key.
+#[must_use]
+pub fn storage_key(namespace: &str) -> String {
+    format!("{namespace}.session.v1")
+}
+
 /// What a lease holder may need beyond its exchange: storage reads and writes.
 const LEASE_MARGIN_MS: f64 = 5_000.0;
-
-/// Which browser storage holds the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum StorageKind {
-    /// `localStorage`: survives reloads and restarts, shared by every tab, which share one
-    /// session and one refresh.
-    #[default]
-    Local,
-    /// `sessionStorage`: one tab, until it closes; each tab logs in on its own.
-    Session,
-    /// Nothing kept: a reload logs the user out.
-    Memory,
-}
-
-/// The API paths, relative to the API base. The defaults are djoser's and SimpleJWT's under
-/// `v1/auth/`; [`Endpoints::under`] moves them all, and each field can be set on its own.
-///
-/// ```
-/// use leptos_jwt_session::Endpoints;
-///
-/// // path("auth/", include("djoser.urls")), path("auth/", include("djoser.urls.jwt"))
-/// let mut endpoints = Endpoints::under("auth/");
-/// assert_eq!(endpoints.me, "auth/users/me/");
-/// endpoints.token_blacklist = "auth/logout/".into();
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Endpoints {
-    /// `jwt/create/`: a login.
-    pub token_create: String,
-    /// `jwt/refresh/`: a new access token (and, under rotation, a new refresh token).
-    pub token_refresh: String,
-    /// `jwt/verify/`.
-    pub token_verify: String,
-    /// `jwt/blacklist/` (SimpleJWT's `TokenBlacklistView`): the logout.
-    pub token_blacklist: String,
-    /// `users/`: registration.
-    pub users: String,
-    /// `users/me/`: the current user.
-    pub me: String,
-    /// `users/set_password/`.
-    pub set_password: String,
-}
-
-impl Default for Endpoints {
-    fn default() -> Self {
-        Self::under("v1/auth/")
-    }
-}
-
-impl Endpoints {
-    /// djoser's and SimpleJWT's paths below `prefix` (which ends in `/`, or is empty).
-    pub fn under(prefix: &str) -> Self {
-        let path = |rest: &str| format!("{prefix}{rest}");
-        Self {
-            token_create: path("jwt/create/"),
-            token_refresh: path("jwt/refresh/"),
-            token_verify: path("jwt/verify/"),
-            token_blacklist: path("jwt/blacklist/"),
-            users: path("users/"),
-            me: path("users/me/"),
-            set_password: path("users/set_password/"),
-        }
-    }
-
-    /// The token endpoints authenticate by their body: they never get an `Authorization` header,
-    /// and a 401 from them is an answer, not a reason to refresh.
-    pub(crate) fn is_token_endpoint(&self, relative: &str) -> bool {
-        [
-            &self.token_create,
-            &self.token_refresh,
-            &self.token_verify,
-            &self.token_blacklist,
-        ]
-        .iter()
-        .any(|endpoint| endpoint.as_str() == relative)
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -309,8 +291,11 @@ mod tests {
         assert_eq!(config.header_type, "Bearer");
         assert_eq!(config.login_field, "username");
         assert_eq!(config.user_id_claim, "user_id");
-        assert_eq!(config.endpoints.token_create, "v1/auth/jwt/create/");
-        assert_eq!(config.endpoints.me, "v1/auth/users/me/");
+        assert_eq!(config.wire.endpoints.token_create, "v1/auth/jwt/create/");
+        assert_eq!(
+            config.wire.endpoints.me.as_deref(),
+            Some("v1/auth/users/me/")
+        );
         assert_eq!(config.storage, StorageKind::Local);
         assert_eq!(config.timeout_ms, 15_000);
     }
@@ -332,13 +317,5 @@ mod tests {
         let config = config().timeout(Duration::from_secs(40));
         assert!(config.max_hold_ms() > 40_000.0);
         assert_eq!(config.timeout(Duration::ZERO).timeout_ms, 1);
-    }
-
-    #[test]
-    fn token_endpoints_are_known_wherever_they_live() {
-        let endpoints = Endpoints::under("auth/");
-        assert!(endpoints.is_token_endpoint("auth/jwt/refresh/"));
-        assert!(!endpoints.is_token_endpoint("auth/users/me/"));
-        assert!(!endpoints.is_token_endpoint("v1/auth/jwt/refresh/"));
     }
 }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::config::wire::RefreshTokenKind;
+use crate::http::request::Redacted;
 use crate::json::Json;
 
 /// Why a string is not a JWT this client can use.
@@ -28,7 +30,7 @@ pub(crate) struct Claims {
 
 impl Claims {
     /// Decodes the payload of `token` without checking its signature.
-    pub fn decode(token: &str) -> Result<Self, TokenError> {
+    pub(crate) fn decode(token: &str) -> Result<Self, TokenError> {
         let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(_signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -54,7 +56,7 @@ impl Claims {
 
     /// Whose token it is: the claim SimpleJWT's `USER_ID_CLAIM` names, as text (SimpleJWT sends a
     /// string; other set-ups a number). `None` when the token has no such claim.
-    pub fn user_id(&self, claim: &str) -> Option<String> {
+    pub(crate) fn user_id(&self, claim: &str) -> Option<String> {
         match self.payload.get(claim)? {
             Json::String(id) => Some(id.clone()),
             Json::Number(number) => Some(number.as_str().to_owned()),
@@ -63,7 +65,7 @@ impl Claims {
     }
 
     /// The lifetime the server gave the token, in milliseconds (`exp - iat`), if it says.
-    pub fn lifetime_ms(&self) -> Option<f64> {
+    pub(crate) fn lifetime_ms(&self) -> Option<f64> {
         self.iat
             .and_then(|iat| self.exp.checked_sub(iat))
             .map(|seconds| seconds as f64 * 1000.0)
@@ -130,6 +132,7 @@ pub struct Tokens {
     pub(crate) access_received_at: f64,
     /// Local time, ms since the epoch, when `refresh` arrived.
     pub(crate) refresh_received_at: f64,
+    pub(crate) refresh_kind: RefreshTokenKind,
 }
 
 impl fmt::Debug for Tokens {
@@ -139,29 +142,39 @@ impl fmt::Debug for Tokens {
             .field("refresh", &Redacted)
             .field("access_received_at", &self.access_received_at)
             .field("refresh_received_at", &self.refresh_received_at)
+            .field("refresh_kind", &self.refresh_kind)
             .finish()
     }
 }
 
-/// Stands in for a secret in `Debug` output.
-pub(crate) struct Redacted;
-
-impl fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
 impl Tokens {
-    /// A fresh pair from a login; both must be JWTs.
-    pub(crate) fn new(access: String, refresh: String, now_ms: f64) -> Result<Self, TokenError> {
+    /// A fresh pair from a login: the access token a JWT, the refresh token one too unless the
+    /// wire says it is opaque.
+    pub(crate) fn new(
+        access: String,
+        refresh: String,
+        now_ms: f64,
+        refresh_kind: RefreshTokenKind,
+    ) -> Result<Self, TokenError> {
+        Self::restore(access, refresh, now_ms, now_ms, refresh_kind)
+    }
+
+    /// A pair as storage kept it, checked as a login's.
+    pub(crate) fn restore(
+        access: String,
+        refresh: String,
+        access_received_at: f64,
+        refresh_received_at: f64,
+        refresh_kind: RefreshTokenKind,
+    ) -> Result<Self, TokenError> {
         Claims::decode(&access)?;
-        Claims::decode(&refresh)?;
+        check_refresh(&refresh, refresh_kind)?;
         Ok(Self {
             access,
             refresh,
-            access_received_at: now_ms,
-            refresh_received_at: now_ms,
+            access_received_at,
+            refresh_received_at,
+            refresh_kind,
         })
     }
 
@@ -175,7 +188,7 @@ impl Tokens {
         Claims::decode(&access)?;
         let (refresh, refresh_received_at) = match rotated_refresh {
             Some(refresh) => {
-                Claims::decode(&refresh)?;
+                check_refresh(&refresh, self.refresh_kind)?;
                 (refresh, now_ms)
             }
             None => (self.refresh.clone(), self.refresh_received_at),
@@ -185,16 +198,19 @@ impl Tokens {
             refresh,
             access_received_at: now_ms,
             refresh_received_at,
+            refresh_kind: self.refresh_kind,
         })
     }
 
     /// The access token, for an `Authorization` header of your own making. Prefer
     /// [`ApiClient`](crate::ApiClient), which adds it, refreshes it and never sends it elsewhere.
+    #[must_use]
     pub fn access(&self) -> &str {
         &self.access
     }
 
     /// When the access token expires, local clock, ms since the epoch.
+    #[must_use]
     pub fn access_expires_at(&self) -> Option<f64> {
         Claims::decode(&self.access)
             .ok()
@@ -202,14 +218,20 @@ impl Tokens {
     }
 
     /// When the refresh token expires, local clock, ms since the epoch. Past it, the session
-    /// cannot be renewed and the user logs in again.
+    /// cannot be renewed and the user logs in again. `None` for an opaque refresh token, whose
+    /// expiry only the server knows.
+    #[must_use]
     pub fn refresh_expires_at(&self) -> Option<f64> {
+        if self.refresh_kind == RefreshTokenKind::Opaque {
+            return None;
+        }
         Claims::decode(&self.refresh)
             .ok()
             .map(|claims| local_expiry_ms(&claims, self.refresh_received_at))
     }
 
     /// Lifetime of the access token as issued, ms.
+    #[must_use]
     pub fn access_lifetime_ms(&self) -> Option<f64> {
         Claims::decode(&self.access)
             .ok()
@@ -230,26 +252,23 @@ impl Tokens {
         Some(expires_at - lead)
     }
 
-    /// Whether the refresh token can no longer renew anything, by the local clock.
+    /// Whether the refresh token can no longer renew anything, by the local clock (never, for an
+    /// opaque one: the server says so when it refuses it).
     pub(crate) fn refresh_expired(&self, now_ms: f64) -> bool {
+        if self.refresh_kind == RefreshTokenKind::Opaque {
+            return false;
+        }
         self.refresh_expires_at()
             .is_none_or(|expires_at| expires_at <= now_ms)
     }
+}
 
-    /// A pair whose access token the server will refuse (`token_not_valid`) while the client still
-    /// believes it: what a token revoked or expired early on the server looks like.
-    #[cfg(feature = "testing")]
-    pub fn with_access_refused_by_server(&self) -> Self {
-        Self {
-            access: tamper_signature(&self.access),
-            ..self.clone()
-        }
-    }
-
-    /// The refresh token, for tests that act behind the client's back (blacklisting it, say).
-    #[cfg(feature = "testing")]
-    pub fn refresh_for_tests(&self) -> &str {
-        &self.refresh
+/// A refresh token of `kind`: a JWT must decode; an opaque one must not be empty.
+fn check_refresh(refresh: &str, kind: RefreshTokenKind) -> Result<(), TokenError> {
+    match kind {
+        RefreshTokenKind::Jwt => Claims::decode(refresh).map(drop),
+        RefreshTokenKind::Opaque if refresh.is_empty() => Err(TokenError::Shape),
+        RefreshTokenKind::Opaque => Ok(()),
     }
 }
 
@@ -404,6 +423,7 @@ pub(crate) mod tests {
             jwt(r#"{"exp":2,"secret":"access-part"}"#),
             jwt(r#"{"exp":3,"secret":"refresh-part"}"#),
             0.0,
+            RefreshTokenKind::Jwt,
         )
         .expect("tokens");
         let printed = format!("{tokens:?}");
@@ -411,6 +431,36 @@ pub(crate) mod tests {
         assert!(!printed.contains(&tokens.refresh), "{printed}");
         assert!(!printed.contains("c2lnbmF0dXJl"), "{printed}");
         assert!(printed.contains("<redacted>"), "{printed}");
+    }
+
+    #[test]
+    fn an_opaque_refresh_token_never_expires_on_the_client() {
+        let tokens = Tokens::new(
+            jwt(r#"{"exp":2,"iat":1}"#),
+            "d1f0c2a9-opaque".into(),
+            0.0,
+            RefreshTokenKind::Opaque,
+        )
+        .expect("tokens");
+        assert_eq!(tokens.refresh_expires_at(), None);
+        assert!(!tokens.refresh_expired(1e15));
+        assert!(Tokens::new(
+            jwt(r#"{"exp":2}"#),
+            String::new(),
+            0.0,
+            RefreshTokenKind::Opaque
+        )
+        .is_err());
+        assert!(
+            Tokens::new(
+                jwt(r#"{"exp":2}"#),
+                "opaque".into(),
+                0.0,
+                RefreshTokenKind::Jwt
+            )
+            .is_err(),
+            "a JWT wire refuses a refresh token that is none"
+        );
     }
 
     #[test]

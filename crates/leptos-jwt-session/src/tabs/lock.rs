@@ -24,15 +24,15 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::clock::now_ms;
-use crate::idb::Idb;
+use crate::platform::now_ms;
+use crate::tabs::ledger::Idb;
 
 /// Where the lock lives, and how long a holder may keep a fallback lease at most.
 pub(crate) struct LockPlace<'a> {
-    pub window: &'a web_sys::Window,
-    pub name: &'a str,
-    pub max_hold_ms: f64,
-    pub idb: Option<&'a Idb>,
+    pub(crate) window: &'a web_sys::Window,
+    pub(crate) name: &'a str,
+    pub(crate) max_hold_ms: f64,
+    pub(crate) idb: Option<&'a Idb>,
 }
 
 /// How long a fallback lease lasts unless renewed: what a dead holder costs the other tabs.
@@ -102,11 +102,11 @@ fn lease_expired(lease: &str, now_ms: f64) -> bool {
 }
 
 fn new_holder() -> String {
-    format!("{:x} ", (js_sys::Math::random() * 1e16) as u64)
+    format!("{} ", crate::platform::random_id())
 }
 
 async fn pause_before_retry() {
-    gloo_timers::future::TimeoutFuture::new(40 + (js_sys::Math::random() * 40.0) as u32).await;
+    gloo_timers::future::TimeoutFuture::new(40 + (crate::platform::random() * 40.0) as u32).await;
 }
 
 /// `"<holder> <until>"` for a lease taken or renewed now.
@@ -151,8 +151,13 @@ async fn hold_while(work: Work, max_hold_ms: f64, renew: Renew) {
     select(work(), Box::pin(renewing)).await;
 }
 
+/// Where the fallback lease of the lock `name` is kept.
+pub(crate) fn lease_key(name: &str) -> String {
+    format!("{name}.lease")
+}
+
 async fn with_lease(place: &LockPlace<'_>, work: Work) -> bool {
-    let key = format!("{}.lease", place.name);
+    let key = lease_key(place.name);
     let holder = new_holder();
     // Whoever holds it now lets go within its longest hold and one more lease.
     let give_up_at = now_ms() + place.max_hold_ms + LEASE_MS + 2_000.0;
@@ -240,7 +245,7 @@ async fn with_storage_lease(
 /// The cross-tab lock, for the browser tests of its fallbacks: runs `work` under the lock
 /// `name` of `window`'s origin; `false` when the lock could not be had.
 #[cfg(feature = "testing")]
-pub async fn with_lock_for_tests<Fut>(
+pub(crate) async fn with_lock_for_tests<Fut>(
     window: &web_sys::Window,
     name: &str,
     max_hold_ms: f64,

@@ -1,11 +1,25 @@
-//! Where the session is kept between page loads, and how other tabs' changes arrive.
+//! The mirror: the session in `localStorage` (or `sessionStorage`), where it survives a reload
+//! and where other tabs hear of every change through `storage` events. Its copy can lag behind
+//! in Chrome (see [`crate::tabs::ledger`]), so writes build on the ledger's copy.
 //!
 //! Written on web-sys directly rather than gloo-storage: gloo's `LocalStorage::raw()` panics when
 //! the browser refuses storage (private modes, sandboxed frames), and this app must not panic.
 
 use wasm_bindgen::JsCast;
 
-use crate::config::StorageKind;
+/// Which browser storage holds the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StorageKind {
+    /// `localStorage`: survives reloads and restarts, shared by every tab, which share one
+    /// session and one refresh.
+    #[default]
+    Local,
+    /// `sessionStorage`: one tab, until it closes; each tab logs in on its own.
+    Session,
+    /// Nothing kept: a reload logs the user out.
+    Memory,
+}
 
 /// A storage kind in one window (a tab, or a same-origin frame in tests).
 #[derive(Debug, Clone)]
@@ -15,22 +29,19 @@ pub(crate) struct StorageArea {
 }
 
 impl StorageArea {
-    /// The storage `config` names, in the layer's window. [`StorageKind::Memory`] touches no
-    /// browser API, so host tests can use it.
-    pub fn for_config(config: &crate::AuthConfig) -> Self {
-        let kind = config.storage;
-        let window = (kind != StorageKind::Memory)
-            .then(|| config.window())
-            .flatten();
+    /// Storage of `kind` in `window`. [`StorageKind::Memory`] touches no browser API, so host
+    /// tests can use it.
+    pub(crate) fn new(kind: StorageKind, window: Option<web_sys::Window>) -> Self {
+        let window = window.filter(|_| kind != StorageKind::Memory);
         Self { kind, window }
     }
 
-    pub fn kind(&self) -> StorageKind {
+    pub(crate) fn kind(&self) -> StorageKind {
         self.kind
     }
 
     /// The window whose storage this is, if any.
-    pub fn window(&self) -> Option<&web_sys::Window> {
+    pub(crate) fn window(&self) -> Option<&web_sys::Window> {
         self.window.as_ref()
     }
 
@@ -44,18 +55,18 @@ impl StorageArea {
     }
 
     /// Whether values written here can be read back (not memory, and not refused by the browser).
-    pub fn is_available(&self) -> bool {
+    pub(crate) fn is_available(&self) -> bool {
         self.storage().is_some()
     }
 
     /// The stored value, if any and if storage is available.
-    pub fn load(&self, key: &str) -> Option<String> {
+    pub(crate) fn load(&self, key: &str) -> Option<String> {
         self.storage()?.get_item(key).ok().flatten()
     }
 
     /// Stores `value`. `false` when the browser refused (quota, privacy mode); memory storage
     /// keeps nothing and always succeeds.
-    pub fn save(&self, key: &str, value: &str) -> bool {
+    pub(crate) fn save(&self, key: &str, value: &str) -> bool {
         let Some(storage) = self.storage() else {
             return true;
         };
@@ -66,7 +77,7 @@ impl StorageArea {
         saved
     }
 
-    pub fn remove(&self, key: &str) {
+    pub(crate) fn remove(&self, key: &str) {
         if let Some(storage) = self.storage() {
             let _ = storage.remove_item(key);
         }
@@ -75,7 +86,7 @@ impl StorageArea {
     /// Calls `on_change` whenever another tab changes `key` (or clears storage). Only
     /// `localStorage` is shared between tabs; for the other kinds this listens to nothing.
     /// The listener stops when the returned value is dropped.
-    pub fn on_change_elsewhere(
+    pub(crate) fn on_change_elsewhere(
         &self,
         key: String,
         on_change: impl Fn() + 'static,

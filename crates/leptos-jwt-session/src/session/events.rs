@@ -1,14 +1,12 @@
 //! What the layer does, as it happens, for apps that want to show or log it: every exchange and
-//! every step of its own. Opt-in: with no subscriber nothing is kept.
+//! every step of its own. Opt-in: with no subscriber nothing is built or kept.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use leptos::prelude::*;
-
-use crate::error::ApiError;
-use crate::session::SessionEnd;
-use crate::transport::HttpMethod;
+use crate::http::error::ApiError;
+use crate::http::request::HttpMethod;
+use crate::session::state::SessionEnd;
 
 /// Something the auth layer did. Paths are relative to the API base; a URL elsewhere appears as
 /// its origin only (its path and query are not the app's to log). No event carries a token or a
@@ -94,18 +92,18 @@ pub enum RefreshReason {
     Requested,
 }
 
-type Listener = Rc<dyn Fn(&AuthEvent)>;
+pub(crate) type Listener = Rc<dyn Fn(&AuthEvent)>;
 
 /// The subscribers of one auth layer.
 #[derive(Default)]
 pub(crate) struct EventHub {
     listeners: RefCell<Vec<(u64, Listener)>>,
-    ids: std::cell::Cell<u64>,
+    ids: Cell<u64>,
 }
 
 impl EventHub {
     /// Calls every subscriber with `event`. Builds the event only when someone listens.
-    pub fn emit(&self, event: impl FnOnce() -> AuthEvent) {
+    pub(crate) fn emit(&self, event: impl FnOnce() -> AuthEvent) {
         // Cloned first: a listener may subscribe or unsubscribe while it runs.
         let listeners: Vec<Listener> = self
             .listeners
@@ -123,13 +121,14 @@ impl EventHub {
     }
 
     /// A fresh id, unique in this hub (requests and subscriptions).
-    pub fn next_id(&self) -> u64 {
+    pub(crate) fn next_id(&self) -> u64 {
         let id = self.ids.get();
         self.ids.set(id + 1);
         id
     }
 
-    fn subscribe(self: &Rc<Self>, listener: Listener) -> Subscription {
+    /// Calls `listener` with every event until the returned subscription is dropped.
+    pub(crate) fn subscribe(self: &Rc<Self>, listener: Listener) -> Subscription {
         let id = self.next_id();
         self.listeners.borrow_mut().push((id, listener));
         Subscription {
@@ -140,7 +139,7 @@ impl EventHub {
 }
 
 /// Unsubscribes when dropped.
-struct Subscription {
+pub(crate) struct Subscription {
     hub: Weak<EventHub>,
     id: u64,
 }
@@ -151,47 +150,6 @@ impl Drop for Subscription {
             hub.listeners.borrow_mut().retain(|(id, _)| *id != self.id);
         }
     }
-}
-
-/// The event hub in context (not generic, so the hook needs no user type).
-#[derive(Clone, Copy)]
-pub(crate) struct Events {
-    pub hub: StoredValue<Rc<EventHub>, LocalStorage>,
-}
-
-/// Calls `listener` with every [`AuthEvent`] of the auth layer that
-/// [`provide_auth`](crate::provide_auth) put in context, for as long as the current component
-/// (or reactive owner) lives.
-///
-/// The listener runs inside the layer, in the middle of its work: keep it short, and put what it
-/// learns in a signal or a log. Does nothing without `provide_auth` above.
-///
-/// ```no_run
-/// use leptos::prelude::*;
-/// use leptos_jwt_session::{use_auth_events, AuthEvent};
-///
-/// #[component]
-/// fn RefreshCounter() -> impl IntoView {
-///     let refreshes = RwSignal::new(0);
-///     use_auth_events(move |event| {
-///         if let AuthEvent::RefreshFinished { .. } = event {
-///             refreshes.update(|n| *n += 1);
-///         }
-///     });
-///     view! { <p>{refreshes} " refreshes"</p> }
-/// }
-/// ```
-pub fn use_auth_events(listener: impl Fn(&AuthEvent) + 'static) {
-    let Some(events) = use_context::<Events>() else {
-        leptos::logging::warn!("use_auth_events: no provide_auth above this component");
-        return;
-    };
-    let Some(hub) = events.hub.try_get_value() else {
-        return;
-    };
-    let subscription = hub.subscribe(Rc::new(listener));
-    // Dropped, and so unsubscribed, with the current owner.
-    StoredValue::new_local(subscription);
 }
 
 #[cfg(test)]

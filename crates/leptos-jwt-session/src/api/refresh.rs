@@ -1,0 +1,202 @@
+//! Where a refresh is decided and done: when a token is due ([`refresh_due_at`]), and one
+//! refresh at a time ([`refresh_replacing`]), shared by every request of this tab that needs it
+//! and run under the cross-tab lock after reading the newest tokens any tab has stored. A tab
+//! never sends a refresh token that another tab has already rotated, and a refused refresh ends
+//! the session only when the refused token is still the newest one there is.
+
+use std::rc::Rc;
+
+use futures::FutureExt;
+
+use crate::api::exchange::exchange;
+use crate::config::AuthConfig;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::request::{object_of_strings, ApiRequest};
+use crate::http::response::ApiResponse;
+use crate::json::{Json, JsonError};
+use crate::platform::now_ms;
+use crate::session::events::{AuthEvent, RefreshReason};
+use crate::session::state::{Session, SessionEnd, StoredState};
+use crate::session::tab::TabSession;
+use crate::session::tokens::Tokens;
+
+/// When the access token of `tokens` should be refreshed, local clock, ms: the configured lead
+/// time before it expires.
+pub(crate) fn refresh_due_at(config: &AuthConfig, tokens: &Tokens) -> Option<f64> {
+    tokens.access_refresh_due_at(config.refresh_lead_ms)
+}
+
+/// Whether `tokens` should be refreshed now. Due rather than expired: a token checked a moment
+/// before expiry could still arrive after it, and the server would answer 401.
+pub(crate) fn refresh_due(config: &AuthConfig, tokens: &Tokens) -> bool {
+    refresh_due_at(config, tokens).is_none_or(|due_at| due_at <= now_ms())
+}
+
+/// Refreshes because `stale` is no good: joins the refresh under way in this tab, or starts one.
+/// Returns the access token to use.
+pub(crate) async fn refresh_replacing(
+    tab: &Rc<TabSession>,
+    stale: Option<String>,
+    reason: RefreshReason,
+) -> ApiResult<String> {
+    let flight = {
+        let mut slot = tab.flight.borrow_mut();
+        match slot.as_ref() {
+            Some(flight) => flight.clone(),
+            None => {
+                let flight = refresh_once(tab.clone(), stale, reason)
+                    .boxed_local()
+                    .shared();
+                *slot = Some(flight.clone());
+                // Driven to the end even if every caller stops waiting: otherwise its answer
+                // would sit unread until the next request, holding the cross-tab lock.
+                leptos::task::spawn_local(flight.clone().map(drop));
+                flight
+            }
+        }
+    };
+    flight.await
+}
+
+async fn refresh_once(
+    tab: Rc<TabSession>,
+    stale: Option<String>,
+    reason: RefreshReason,
+) -> ApiResult<String> {
+    let outcome = tab
+        .as_writer(
+            move |tab, latest| async move { refresh_locked(&tab, latest, stale, reason).await },
+        )
+        .await
+        // No lock in time: another tab holds it far too long. Refreshing anyway could race it.
+        .unwrap_or(Err(ApiError::Timeout));
+    tab.flight.borrow_mut().take();
+    outcome
+}
+
+async fn refresh_locked(
+    tab: &Rc<TabSession>,
+    latest: StoredState,
+    stale: Option<String>,
+    reason: RefreshReason,
+) -> ApiResult<String> {
+    // No session: logged out, or its refresh token ran out (the state says which).
+    let Some(session) = latest.session.clone() else {
+        return Err(ApiError::SessionExpired);
+    };
+    let replaced = stale.as_deref() != Some(session.tokens.access.as_str());
+    if replaced && !refresh_due(&tab.config, &session.tokens) {
+        tab.emit(|| AuthEvent::RefreshedElsewhere);
+        return Ok(session.tokens.access);
+    }
+    tab.emit(|| AuthEvent::RefreshStarted { reason });
+    let used = session.tokens.refresh.clone();
+    let response = post_refresh(tab, &used).await.inspect_err(|error| {
+        tab.emit(|| AuthEvent::RefreshFailed {
+            error: error.clone(),
+        });
+    })?;
+    match response.status() {
+        200..=299 => store_refreshed(tab, &latest, session, &response).await,
+        400 | 401 => {
+            tab.emit(|| AuthEvent::RefreshRefused);
+            end_if_still_newest(tab, &session.id, &used).await
+        }
+        status => {
+            let error = response.ok().err().unwrap_or(ApiError::Server { status });
+            tab.emit(|| AuthEvent::RefreshFailed {
+                error: error.clone(),
+            });
+            Err(error)
+        }
+    }
+}
+
+async fn post_refresh(tab: &TabSession, refresh: &str) -> ApiResult<ApiResponse> {
+    let wire = &tab.config.wire;
+    let body = object_of_strings([(wire.refresh_field.as_str(), refresh)]);
+    let request =
+        ApiRequest::post(wire.endpoints.token_refresh.clone()).json_text(body.to_string());
+    let target = tab
+        .config
+        .base
+        .locate(&wire.endpoints.token_refresh)
+        .ok_or_else(|| ApiError::InvalidUrl {
+            path: wire.endpoints.token_refresh.clone(),
+        })?;
+    exchange(tab, &target, &request, None).await
+}
+
+/// The refresh answer: a new access token, and a new refresh token under rotation.
+struct RefreshAnswer {
+    access: String,
+    refresh: Option<String>,
+}
+
+impl RefreshAnswer {
+    fn from_json(json: &Json, access_field: &str, refresh_field: &str) -> Result<Self, JsonError> {
+        Ok(Self {
+            access: json.field(access_field, Json::as_str)?.to_owned(),
+            refresh: json
+                .optional(refresh_field, Json::as_str)?
+                // dj-rest-auth sends `"refresh": ""` where the token went into a cookie.
+                .filter(|refresh| !refresh.is_empty())
+                .map(str::to_owned),
+        })
+    }
+}
+
+async fn store_refreshed(
+    tab: &TabSession,
+    latest: &StoredState,
+    session: Session,
+    response: &ApiResponse,
+) -> ApiResult<String> {
+    let wire = &tab.config.wire;
+    // An answer that is not two usable tokens changes nothing: the session is kept, the next try
+    // may do.
+    let tokens = response
+        .read_json(|json| RefreshAnswer::from_json(json, &wire.access_field, &wire.refresh_field))
+        .and_then(|answer| {
+            let rotated = answer.refresh.is_some();
+            session
+                .tokens
+                .refreshed(answer.access, answer.refresh, now_ms())
+                .map(|tokens| (tokens, rotated))
+                .map_err(|e| ApiError::Decode(e.to_string()))
+        });
+    let (tokens, rotated) = tokens.inspect_err(|error| {
+        tab.emit(|| AuthEvent::RefreshFailed {
+            error: error.clone(),
+        });
+    })?;
+    let access = tokens.access.clone();
+    let renewed = Session { tokens, ..session };
+    tab.write(tab.next_state(latest, Some(renewed), None)).await;
+    tab.emit(|| AuthEvent::RefreshFinished { rotated });
+    Ok(access)
+}
+
+/// The server refused `used`. Under the cross-tab lock nobody has written since this refresh
+/// read the state, so `used` is the newest token and the session is over; only the best-effort
+/// lease (see [`crate::tabs::lock`]) lets another tab in, so that is checked once more. Where
+/// another tab has renewed the session, its token is the answer.
+async fn end_if_still_newest(
+    tab: &Rc<TabSession>,
+    session_id: &str,
+    used: &str,
+) -> ApiResult<String> {
+    let newest = tab.read_latest().await;
+    let still_newest = newest
+        .session
+        .as_ref()
+        .is_some_and(|session| session.id == session_id && session.tokens.refresh == used);
+    if still_newest {
+        tab.write(tab.next_state(&newest, None, Some(SessionEnd::Expired)))
+            .await;
+        return Err(ApiError::SessionExpired);
+    }
+    let access = newest.session.as_ref().map(|s| s.tokens.access.clone());
+    tab.adopt(newest);
+    access.ok_or(ApiError::SessionExpired)
+}
