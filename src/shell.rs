@@ -176,7 +176,8 @@ mod tests {
     #[test]
     fn the_shell_reads_the_session_under_the_apps_storage_key() {
         let page = include_str!("../index.html");
-        let read = format!(r#"localStorage.getItem("{NAMESPACE}.session.v1")"#);
+        let key = leptos_jwt_session::storage_key(NAMESPACE);
+        let read = format!(r#"localStorage.getItem("{key}")"#);
         assert!(
             page.contains(&read),
             "index.html's shell must read {read}; it reads {:?}",

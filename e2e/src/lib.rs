@@ -39,8 +39,11 @@ use std::sync::{Arc, LazyLock};
 use serde_json::Value;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// Where the app keeps its session in `localStorage` (its namespace is `interceptor-app`).
-pub const STORAGE_KEY: &str = "interceptor-app.session.v1";
+/// Where the app keeps its session in `localStorage`, as the library builds it from the app's
+/// namespace.
+pub fn storage_key() -> String {
+    leptos_jwt_session::storage_key(interceptor_app::NAMESPACE)
+}
 
 /// One harness at a time in this process, even when the test harness runs tests in parallel
 /// (`cargo test --workspace` without `--test-threads=1`): two Chromiums on two cores make the
@@ -268,10 +271,11 @@ impl Harness {
     /// The app's stored state (`{"generation", "writer", "session": {"id", "tokens", "user"},
     /// "ended"}`), `None` when nothing is stored.
     pub async fn stored_state(&self) -> Option<Value> {
-        let json = self.browser.local_storage(STORAGE_KEY).await?;
+        let key = storage_key();
+        let json = self.browser.local_storage(&key).await?;
         Some(
             serde_json::from_str(&json)
-                .unwrap_or_else(|error| panic!("{STORAGE_KEY} is not JSON ({error}): {json}")),
+                .unwrap_or_else(|error| panic!("{key} is not JSON ({error}): {json}")),
         )
     }
 

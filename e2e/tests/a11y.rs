@@ -13,7 +13,7 @@ use interceptor_e2e::a11y::{
 use interceptor_e2e::keyboard::{
     assert_focus, press, shift_tab_to, tab_to, type_text, wait_for_focus,
 };
-use interceptor_e2e::{Browser, Harness, DEMO_PASSWORD, DEMO_USERNAME, STORAGE_KEY, WAIT};
+use interceptor_e2e::{Browser, Harness, DEMO_PASSWORD, DEMO_USERNAME, WAIT};
 use serde_json::{json, Value};
 
 /// Waits until the element matching `css` shows some text, and returns it.
@@ -313,7 +313,7 @@ async fn the_journey_works_with_the_keyboard_alone() {
         .poll("the session to leave storage", WAIT, || async {
             match h.stored_state().await {
                 Some(state) if !state["session"].is_null() => {
-                    Err(format!("{STORAGE_KEY}: {state}"))
+                    Err(format!("{}: {state}", interceptor_e2e::storage_key()))
                 }
                 _ => Ok(()),
             }

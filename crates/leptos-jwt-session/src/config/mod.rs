@@ -33,6 +33,19 @@ use wire::{Endpoints, Wire};
 /// # Ok(())
 /// # }
 /// ```
+///
+/// Each setting returns the changed config; one left unused is a warning (an error where
+/// warnings are), since on its own line it would change nothing:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # use leptos_jwt_session::{ApiBase, AuthConfig};
+/// # fn main() -> Result<(), leptos_jwt_session::BaseUrlError> {
+/// let config = AuthConfig::new(ApiBase::new("https://api.example.com/")?);
+/// config.clone().header_type("JWT"); // dropped: `config` still says `Bearer`
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AuthConfig {
