@@ -661,6 +661,12 @@ ROTATION_ONLY_CASES = (Case("rotation-only/old-token-still-works", rotation_keep
 REUSE_INTERVAL_S = 2
 
 
+def login_and_rotate(api: Api) -> tuple[str, str]:
+    """A login's refresh token and the one its (recorded) rotation answered."""
+    old = login(api)["refresh"]
+    return old, api.post(REFRESH, {"refresh": old}).json()["refresh"]
+
+
 def same_token(api: Api, label: str, ours: str | None, theirs: str | None) -> None:
     """Notes whether two tokens are one and the same (the normaliser shows only claims)."""
     api.note(f"{label}: {ours is not None and ours == theirs}")
@@ -692,8 +698,7 @@ def lossless_concurrent_refreshes(api: Api) -> None:
 
 def ancestor_reuse(api: Api) -> None:
     """A token two rotations old: refused, and its family revoked, the newest token too."""
-    t0 = login(api)["refresh"]
-    t1 = api.post(REFRESH, {"refresh": t0}).json()["refresh"]
+    t0, t1 = login_and_rotate(api)
     t2 = api.post(REFRESH, {"refresh": t1}).json()["refresh"]
     api.post(REFRESH, {"refresh": t0})
     api.post(REFRESH, {"refresh": t2})
@@ -703,8 +708,7 @@ def ancestor_reuse(api: Api) -> None:
 
 def reuse_after_interval(api: Api) -> None:
     """The parent once the interval is over: a reuse, the family revoked."""
-    old = login(api)["refresh"]
-    new = api.post(REFRESH, {"refresh": old}).json()["refresh"]
+    old, new = login_and_rotate(api)
     time.sleep(REUSE_INTERVAL_S + 0.3)
     api.post(REFRESH, {"refresh": old})
     api.post(REFRESH, {"refresh": new})
@@ -722,8 +726,7 @@ def other_family_untouched(api: Api) -> None:
 
 def logout_of_current(api: Api) -> None:
     """Logout with the current token: its parent is no longer answered."""
-    old = login(api)["refresh"]
-    new = api.post(REFRESH, {"refresh": old}).json()["refresh"]
+    old, new = login_and_rotate(api)
     api.post(BLACKLIST, {"refresh": new})
     api.post(REFRESH, {"refresh": old})
     api.post(REFRESH, {"refresh": new})
@@ -732,8 +735,7 @@ def logout_of_current(api: Api) -> None:
 def logout_with_parent(api: Api) -> None:
     """Logout with the parent (a tab that never stored the current token) is refused as any
     blacklisted token is; the current token lives on (the package README's known limit)."""
-    old = login(api)["refresh"]
-    new = api.post(REFRESH, {"refresh": old}).json()["refresh"]
+    old, new = login_and_rotate(api)
     api.post(BLACKLIST, {"refresh": old})
     api.post(REFRESH, {"refresh": new})
 

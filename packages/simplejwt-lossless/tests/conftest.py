@@ -1,10 +1,12 @@
 """Fixtures: a user, an API client, SimpleJWT's switches, and figures for the summary."""
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.settings import api_settings
 
@@ -59,3 +61,23 @@ def login(api: APIClient, username: str = "alice") -> dict[str, str]:
 
 def refresh(api: APIClient, token: str, url: str = REFRESH) -> Any:
     return api.post(url, {"refresh": token}, format="json")
+
+
+def at_once(count: int, call: Callable[[], Any]) -> list[Any]:
+    """`call()` in `count` threads released together; their results."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        finally:
+            connections.close_all()  # this thread's connection
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -1,42 +1,17 @@
 """Concurrent refreshes of one token inside this process: threads, each with its own
 database connection (a file on SQLite, a server on PostgreSQL)."""
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from simplejwt_lossless import rotation
 from simplejwt_lossless.models import TokenFamily
 
-from .conftest import BLACKLISTED, LOGOUT, login, refresh
+from .conftest import BLACKLISTED, LOGOUT, at_once, login, refresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REQUESTS = 8
-
-
-def at_once(count: int, call: Callable[[], Any]) -> list[Any]:
-    """`call()` in `count` threads released together; their results."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        finally:
-            connections.close_all()  # this thread's connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_refreshes_rotate_once_and_all_get_the_winners_token(user):

@@ -24,7 +24,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from simplejwt_lossless.models import TokenFamily
 
-from .conftest import FIGURES
+from .conftest import FIGURES, at_once
 
 PACKAGE = Path(__file__).resolve().parents[1]
 WORKERS = 4
@@ -71,24 +71,17 @@ class Pool:
         """`count` refreshes of `token`, each on its own connection, sent together."""
         body = json.dumps({"refresh": token})
         headers = {"Content-Type": "application/json"}
-        barrier = threading.Barrier(count)
-        answers: list[tuple[int, dict]] = [(0, {})] * count
 
-        def send(index: int) -> None:
+        def send() -> tuple[int, dict]:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            conn.connect()
-            barrier.wait()
-            conn.request("POST", "/auth/jwt/refresh/", body, headers)
-            response = conn.getresponse()
-            answers[index] = (response.status, json.loads(response.read() or b"{}"))
-            conn.close()
+            try:
+                conn.request("POST", "/auth/jwt/refresh/", body, headers)
+                response = conn.getresponse()
+                return response.status, json.loads(response.read() or b"{}")
+            finally:
+                conn.close()
 
-        threads = [threading.Thread(target=send, args=(i,)) for i in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return answers
+        return at_once(count, send)
 
     def stop(self) -> None:
         if self.process.poll() is None:
