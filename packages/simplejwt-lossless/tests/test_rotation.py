@@ -223,3 +223,11 @@ def test_settings_are_checked():
         assert lossless_settings().reuse_interval == timedelta(milliseconds=500)
     with override_settings(SIMPLEJWT_LOSSLESS={"REUSE_INTERVAL": 0}):
         assert lossless_settings().reuse_interval is None
+
+
+def test_a_deleted_users_token_is_refused_like_an_inactive_ones(api, user):
+    t = login(api)["refresh"]
+    user.delete()
+    response = refresh(api, t)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "No active account found for the given token."}

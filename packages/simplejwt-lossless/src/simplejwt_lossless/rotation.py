@@ -16,7 +16,6 @@ again by the compare-and-set.
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,7 +25,6 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from .conf import LosslessSettings
 from .models import FamilyMember, TokenFamily
 
 logger = logging.getLogger("simplejwt_lossless")
@@ -50,11 +48,12 @@ class _Answer:
     body: dict[str, str]
 
 
-def rotate(refresh: RefreshToken, settings: LosslessSettings) -> dict[str, str]:
+def rotate(
+    refresh: RefreshToken, reuse_interval: timedelta, revoke_family_on_reuse: bool
+) -> dict[str, str]:
     """The answer to a refresh with `refresh` (already verified: signature, expiry, type;
     not the blacklist, which is this function's to read): `{"access", "refresh"}`, or
     TokenError("Token is blacklisted")."""
-    assert settings.reuse_interval is not None
     presented = _outstanding_row(refresh)
     # The blacklist before the family: a rotation writes both in one transaction, so a token
     # seen blacklisted here because it was rotated has its family by the next read.
@@ -73,11 +72,11 @@ def rotate(refresh: RefreshToken, settings: LosslessSettings) -> dict[str, str]:
         outcome = _try_rotation(refresh, presented, family)
     if outcome is None:
         # Not the current token, or it stopped being current while we were on our way.
-        outcome = _answer_stale(presented, family.pk, settings.reuse_interval, refresh)
+        outcome = _answer_stale(presented, family.pk, reuse_interval, refresh)
     if isinstance(outcome, _Answer):
         return outcome.body
     if outcome.reuse:
-        _report_reuse(family.pk, refresh, settings.revoke_family_on_reuse)
+        _report_reuse(family.pk, refresh, revoke_family_on_reuse)
     raise TokenError(BLACKLISTED)
 
 
@@ -209,5 +208,5 @@ def revoke_family(family_pk: int) -> int:
 def family_of(jti: str) -> TokenFamily | None:
     """The family of the refresh token with this jti, if it has one (for tests and admin
     tooling)."""
-    member: Any = FamilyMember.objects.select_related("family").filter(token__jti=jti).first()
+    member = FamilyMember.objects.select_related("family").filter(token__jti=jti).first()
     return member.family if member else None

@@ -45,11 +45,12 @@ class LosslessRefreshMixin:
     error_messages: dict[str, Any]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        if not lossless_rotation_active():
+        settings = lossless_settings()
+        if not lossless_rotation_active() or settings.reuse_interval is None:
             return super().validate(attrs)  # type: ignore[misc]
         refresh = _without_blacklist_check(self.token_class)(attrs["refresh"])
         self._check_user(refresh)
-        return rotate(refresh, lossless_settings())
+        return rotate(refresh, settings.reuse_interval, settings.revoke_family_on_reuse)
 
     def _check_user(self, refresh: RefreshToken) -> None:
         """SimpleJWT's check of the token's user, except that a deleted user is the same
