@@ -95,7 +95,10 @@ def pools(django_db_setup: None, django_db_blocker) -> Iterator[dict[str, Pool]]
     started = {}
     try:
         for serializer in ("lossless", "stock"):
-            started[serializer] = Pool(serializer, database)
+            pool = started[serializer] = Pool(serializer, database)
+            # A worker's first request imports and builds what the others then reuse, which
+            # would serialise the first race: every worker answers one first.
+            pool.refresh_at_once("not-a-token", 2 * WORKERS)
         yield started
     finally:
         for pool in started.values():
