@@ -76,6 +76,13 @@ def parse_args() -> argparse.Namespace:
         "--blacklist-after-rotation", action="store_true", help="BLACKLIST_AFTER_ROTATION"
     )
     parser.add_argument(
+        "--refresh-reuse-interval",
+        type=duration_ms,
+        metavar="DURATION",
+        help="lossless rotation (packages/simplejwt-lossless): the rotated-last refresh token "
+        "presented again within this interval gets its successor (off)",
+    )
+    parser.add_argument(
         "--cors-origin",
         action="append",
         default=[],
@@ -113,6 +120,8 @@ def settings_environment(args: argparse.Namespace) -> dict[str, str]:
         env["SIMPLE_JWT_ROTATE_REFRESH_TOKENS"] = "1"
     if args.blacklist_after_rotation:
         env["SIMPLE_JWT_BLACKLIST_AFTER_ROTATION"] = "1"
+    if args.refresh_reuse_interval is not None:
+        env["SIMPLE_JWT_REFRESH_REUSE_INTERVAL_MS"] = str(args.refresh_reuse_interval)
     if args.cors_origin:
         env["CORS_ALLOWED_ORIGINS"] = ",".join(args.cors_origin)
     if args.auth_header_type is not None:
@@ -128,11 +137,16 @@ def settings_environment(args: argparse.Namespace) -> dict[str, str]:
 
 def template_path() -> Path:
     """Where the migrated database with the demo user is kept: one file per schema (the
-    installed apps, the user model and our migrations), in the virtualenv."""
+    installed apps, the user model, our migrations and simplejwt-lossless's), in the
+    virtualenv."""
+    from django.apps import apps
     from django.conf import settings
 
     digest = hashlib.sha256(repr((settings.INSTALLED_APPS, settings.AUTH_USER_MODEL)).encode())
-    for source in sorted((HERE / "accounts").rglob("*.py")):
+    migrations = [HERE / "accounts"]
+    if apps.is_installed("simplejwt_lossless"):
+        migrations.append(Path(apps.get_app_config("simplejwt_lossless").path) / "migrations")
+    for source in sorted(path for folder in migrations for path in folder.rglob("*.py")):
         digest.update(source.read_bytes())
     return Path(sys.prefix) / "db-templates" / f"{digest.hexdigest()[:16]}.sqlite3"
 

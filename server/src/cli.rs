@@ -87,6 +87,13 @@ pub struct Args {
     /// exits anyway.
     #[arg(long, env = "INTERCEPTOR_SHUTDOWN_DEADLINE", default_value = "10s", value_parser = parse_duration)]
     pub shutdown_deadline: Duration,
+    /// Lossless rotation, as the simplejwt-lossless Django package: with rotation and
+    /// blacklisting, the refresh token rotated last, presented again within this interval
+    /// (a page reloaded before it stored the answer), is answered with the token that
+    /// replaced it; any other reuse revokes every token descending from that login. Off by
+    /// default.
+    #[arg(long, env = "INTERCEPTOR_REFRESH_REUSE_INTERVAL", value_parser = parse_duration)]
+    pub refresh_reuse_interval: Option<Duration>,
     /// Mount the /__test__/ routes (request log, live config, fault injection). Command
     /// line only, and only on a loopback --bind.
     #[arg(long)]
@@ -124,6 +131,8 @@ impl Args {
             secret_key,
             demo_user: !self.no_demo_user,
             request_timeout: self.request_timeout,
+            // 0 is off, as SimpleJWT-lossless's REUSE_INTERVAL = 0.
+            refresh_reuse_interval: self.refresh_reuse_interval.filter(|d| !d.is_zero()),
         })
     }
 
@@ -246,6 +255,26 @@ mod tests {
         let args = parse(&["--no-demo-user", "--demo-password", "my-own-secret"]);
         assert!(!args.settings_with_secret(None).expect("valid").demo_user);
         assert_eq!(args.demo_login_line(), "no demo user (--no-demo-user)");
+    }
+
+    #[test]
+    fn the_refresh_reuse_interval_is_off_unless_given() {
+        let interval = |args: &[&str]| {
+            parse(args)
+                .settings()
+                .expect("valid")
+                .refresh_reuse_interval
+        };
+        assert_eq!(interval(&[]), None);
+        assert_eq!(
+            interval(&["--refresh-reuse-interval", "500ms"]),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(interval(&["--refresh-reuse-interval", "0s"]), None);
+        assert!(
+            Args::try_parse_from(["interceptor-server", "--refresh-reuse-interval", "soon"])
+                .is_err()
+        );
     }
 
     #[test]

@@ -355,6 +355,11 @@ pub struct Settings {
     /// How long a request may take before it is answered 503; injected fault delays do
     /// not count.
     pub request_timeout: Duration,
+    /// Lossless rotation (`--refresh-reuse-interval`, the `simplejwt-lossless` package's
+    /// `REUSE_INTERVAL`): under rotation with blacklisting, the parent of a token family's
+    /// current refresh token is answered with it this long after the rotation. `None` is
+    /// stock SimpleJWT.
+    pub refresh_reuse_interval: Option<Duration>,
 }
 
 /// Leaves the demo password out: it may be the user's own.
@@ -371,6 +376,7 @@ impl fmt::Debug for Settings {
             .field("secret_key", &self.secret_key)
             .field("demo_user", &self.demo_user)
             .field("request_timeout", &self.request_timeout)
+            .field("refresh_reuse_interval", &self.refresh_reuse_interval)
             .finish_non_exhaustive()
     }
 }
@@ -392,6 +398,7 @@ impl Default for Settings {
             secret_key: None,
             demo_user: true,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            refresh_reuse_interval: None,
         }
     }
 }

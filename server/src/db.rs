@@ -83,7 +83,7 @@ impl Db {
             conn
         };
         conn.busy_timeout(Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
+        create_tables(&conn)?;
         add_missing_columns(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
@@ -172,6 +172,13 @@ CREATE TABLE IF NOT EXISTS blacklisted_tokens (
     blacklisted_at INTEGER NOT NULL
 );
 ";
+
+/// Creates the tables that are missing: these and the token families'.
+pub(crate) fn create_tables(conn: &Connection) -> Result<(), DbError> {
+    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(crate::families::SCHEMA)?;
+    Ok(())
+}
 
 /// Columns added after the first release: `(table, column, definition)`. A database made
 /// before a column existed gets it on open, so old files keep working.
@@ -430,7 +437,8 @@ pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize, DbError> {
         "DELETE FROM blacklisted_tokens WHERE expires_at < ?1",
         params![now],
     )?;
-    Ok(outstanding + blacklisted)
+    let families = crate::families::purge_expired(conn, now)?;
+    Ok(outstanding + blacklisted + families)
 }
 
 #[cfg(test)]
@@ -439,7 +447,7 @@ mod tests {
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().expect("in-memory db");
-        conn.execute_batch(SCHEMA).expect("schema");
+        create_tables(&conn).expect("schema");
         add_missing_columns(&conn).expect("columns");
         conn
     }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod cors;
 pub mod db;
 pub mod errors;
+pub mod families;
 pub mod input;
 pub mod lifecycle;
 pub mod passwords;

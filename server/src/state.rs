@@ -59,6 +59,7 @@ struct Inner {
     auth_header_types: AuthHeaderTypes,
     www_authenticate: HeaderValue,
     login_field: LoginField,
+    refresh_reuse_interval: Option<Duration>,
 }
 
 impl AppState {
@@ -121,6 +122,7 @@ impl AppState {
                 auth_header_types: settings.auth_header_types,
                 www_authenticate,
                 login_field,
+                refresh_reuse_interval: settings.refresh_reuse_interval,
             }),
         })
     }
@@ -143,6 +145,14 @@ impl AppState {
     /// djoser's `LOGIN_FIELD`.
     pub fn login_field(&self) -> LoginField {
         self.inner.login_field
+    }
+
+    /// The reuse interval of lossless rotation (`--refresh-reuse-interval`) when `tokens`
+    /// rotate and blacklist, the one setting where a lost answer ends a session.
+    pub fn refresh_reuse_interval(&self, tokens: &TokenSettings) -> Option<Duration> {
+        self.inner
+            .refresh_reuse_interval
+            .filter(|_| tokens.rotate_refresh_tokens && tokens.blacklist_after_rotation)
     }
 
     /// The database.

@@ -12,6 +12,10 @@ Every switch comes from the environment, each variable named after the setting i
     SIMPLE_JWT_BLACKLIST_AFTER_ROTATION     BLACKLIST_AFTER_ROTATION (1/0, default 0)
     SIMPLE_JWT_AUTH_HEADER_TYPES            AUTH_HEADER_TYPES, comma-separated (default Bearer)
     SIMPLE_JWT_USER_ID_CLAIM                USER_ID_CLAIM (default user_id)
+    SIMPLE_JWT_REFRESH_REUSE_INTERVAL_MS    lossless rotation (packages/simplejwt-lossless): a
+                                            value above 0 installs its app and refresh
+                                            serializer with SIMPLEJWT_LOSSLESS REUSE_INTERVAL
+                                            (default unset: stock SimpleJWT)
     DJOSER_LOGIN_FIELD                      username (default) or email: the custom user model
                                             accounts.User (USERNAME_FIELD "email",
                                             REQUIRED_FIELDS ["display_name"])
@@ -66,6 +70,13 @@ INSTALLED_APPS = [
     # Django's own auth.User and its tables.
     *(["accounts"] if EMAIL_LOGIN else []),
 ]
+# Lossless rotation (packages/simplejwt-lossless, installed into the virtualenv by
+# scripts/setup): the package's app (its token family tables) and its refresh serializer.
+REFRESH_REUSE_INTERVAL = env_millis("SIMPLE_JWT_REFRESH_REUSE_INTERVAL_MS", 0)
+LOSSLESS_ROTATION = REFRESH_REUSE_INTERVAL > timedelta(0)
+if LOSSLESS_ROTATION:
+    INSTALLED_APPS.append("simplejwt_lossless")
+    SIMPLEJWT_LOSSLESS = {"REUSE_INTERVAL": REFRESH_REUSE_INTERVAL, "REVOKE_FAMILY_ON_REUSE": True}
 if EMAIL_LOGIN:
     AUTH_USER_MODEL = "accounts.User"
 
@@ -123,6 +134,10 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": tuple(env_list("SIMPLE_JWT_AUTH_HEADER_TYPES", "Bearer")),
     "USER_ID_CLAIM": os.environ.get("SIMPLE_JWT_USER_ID_CLAIM", "user_id"),
 }
+if LOSSLESS_ROTATION:
+    SIMPLE_JWT["TOKEN_REFRESH_SERIALIZER"] = (
+        "simplejwt_lossless.serializers.LosslessTokenRefreshSerializer"
+    )
 
 # djoser's docs for JWT: with stateless tokens only there is no token model (its default,
 # DRF's authtoken Token, is not installed, and deleting an account would fail with a 500).

@@ -655,6 +655,110 @@ def rotation_keeps_old_token(api: Api) -> None:
 ROTATION_ONLY_CASES = (Case("rotation-only/old-token-still-works", rotation_keeps_old_token),)
 
 
+# Lossless rotation: rotation + blacklist + a 2 s reuse interval (the reference server's
+# --refresh-reuse-interval; on Django, packages/simplejwt-lossless) ---------------------------
+
+REUSE_INTERVAL_S = 2
+
+
+def login_and_rotate(api: Api) -> tuple[str, str]:
+    """A login's refresh token and the one its (recorded) rotation answered."""
+    old = login(api)["refresh"]
+    return old, api.post(REFRESH, {"refresh": old}).json()["refresh"]
+
+
+def same_token(api: Api, label: str, ours: str | None, theirs: str | None) -> None:
+    """Notes whether two tokens are one and the same (the normaliser shows only claims)."""
+    api.note(f"{label}: {ours is not None and ours == theirs}")
+
+
+def reload_mid_refresh(api: Api) -> None:
+    """A page reloads while its refresh is in flight: it never stores T' and sends T again,
+    within the interval; it gets T' and a new access token, and T' then rotates."""
+    old = login(api)["refresh"]
+    first = api.post(REFRESH, {"refresh": old}).json()
+    again = api.post(REFRESH, {"refresh": old}).json()
+    same_token(api, "the parent gets the current token", first.get("refresh"), again.get("refresh"))
+    api.note(f"and a new access token: {first.get('access') != again.get('access')}")
+    api.post(REFRESH, {"refresh": first["refresh"]})
+    api.post(VERIFY, {"token": first["refresh"]})
+
+
+def lossless_concurrent_refreshes(api: Api) -> None:
+    """Five refreshes with one token at once: one rotation, every answer its token."""
+    refresh = login(api)["refresh"]
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(
+            pool.map(lambda _: api.post(REFRESH, {"refresh": refresh}, record=False), range(5))
+        )
+    statuses = sorted(answer.status for answer in answers)
+    tokens = {answer.json().get("refresh") for answer in answers if answer.status == 200}
+    api.note(f"statuses {statuses}; distinct refresh tokens: {len(tokens)}")
+
+
+def ancestor_reuse(api: Api) -> None:
+    """A token two rotations old: refused, and its family revoked, the newest token too."""
+    t0, t1 = login_and_rotate(api)
+    t2 = api.post(REFRESH, {"refresh": t1}).json()["refresh"]
+    api.post(REFRESH, {"refresh": t0})
+    api.post(REFRESH, {"refresh": t2})
+    api.post(REFRESH, {"refresh": t1})
+    api.post(VERIFY, {"token": t2})
+
+
+def reuse_after_interval(api: Api) -> None:
+    """The parent once the interval is over: a reuse, the family revoked."""
+    old, new = login_and_rotate(api)
+    time.sleep(REUSE_INTERVAL_S + 0.3)
+    api.post(REFRESH, {"refresh": old})
+    api.post(REFRESH, {"refresh": new})
+
+
+def other_family_untouched(api: Api) -> None:
+    """Revoking one login's family leaves another login of the same user alone."""
+    mine, other = login(api)["refresh"], login(api)["refresh"]
+    mine1 = api.post(REFRESH, {"refresh": mine}, record=False).json()["refresh"]
+    api.post(REFRESH, {"refresh": mine1}, record=False)
+    api.post(REFRESH, {"refresh": mine})
+    other1 = api.post(REFRESH, {"refresh": other}).json()["refresh"]
+    api.post(REFRESH, {"refresh": other1})
+
+
+def logout_of_current(api: Api) -> None:
+    """Logout with the current token: its parent is no longer answered."""
+    old, new = login_and_rotate(api)
+    api.post(BLACKLIST, {"refresh": new})
+    api.post(REFRESH, {"refresh": old})
+    api.post(REFRESH, {"refresh": new})
+
+
+def logout_with_parent(api: Api) -> None:
+    """Logout with the parent (a tab that never stored the current token) is refused as any
+    blacklisted token is; the current token lives on (the package README's known limit)."""
+    old, new = login_and_rotate(api)
+    api.post(BLACKLIST, {"refresh": old})
+    api.post(REFRESH, {"refresh": new})
+
+
+def logout_before_refresh(api: Api) -> None:
+    tokens = login(api)
+    api.post(BLACKLIST, {"refresh": tokens["refresh"]})
+    api.post(REFRESH, {"refresh": tokens["refresh"]})
+
+
+LOSSLESS_CASES = (
+    Case("lossless/refresh", refresh_ok),
+    Case("lossless/reload-mid-refresh", reload_mid_refresh),
+    Case("lossless/concurrent-refreshes", lossless_concurrent_refreshes),
+    Case("lossless/ancestor-reuse", ancestor_reuse),
+    Case("lossless/reuse-after-interval", reuse_after_interval),
+    Case("lossless/other-family-untouched", other_family_untouched),
+    Case("lossless/logout-of-current", logout_of_current),
+    Case("lossless/logout-with-parent", logout_with_parent),
+    Case("lossless/logout-before-refresh", logout_before_refresh),
+)
+
+
 # CORS_ALLOWED_ORIGINS = * ------------------------------------------------------------------------
 
 ANY_ORIGIN_CASES = (
@@ -738,6 +842,17 @@ PROFILES = (
     Profile("expiry", ("--access-ttl", "2s", "--refresh-ttl", "3s"), EXPIRY_CASES),
     Profile("rotation", ("--rotate-refresh-tokens", "--blacklist-after-rotation"), ROTATION_CASES),
     Profile("rotation-only", ("--rotate-refresh-tokens",), ROTATION_ONLY_CASES),
+    Profile(
+        "lossless",
+        (
+            "--rotate-refresh-tokens",
+            "--blacklist-after-rotation",
+            "--refresh-reuse-interval",
+            f"{REUSE_INTERVAL_S}s",
+        ),
+        LOSSLESS_CASES,
+        needs_flag="--refresh-reuse-interval",
+    ),
     Profile("cors-any", ("--cors-origin", "*"), ANY_ORIGIN_CASES),
     Profile(
         "variant",

@@ -18,7 +18,11 @@ LISTENING = re.compile(r"listening on (http://\S+?)/ ")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 START_TIMEOUT_S = 60
 # Environment variables either server reads: a test sets everything through flags instead.
-INHERITED_SETTINGS = re.compile(r"^(INTERCEPTOR_|SIMPLE_JWT_|DJOSER_|CORS_|DJANGO_|RUST_LOG$)")
+# (scripts/lib.sh's INTERCEPTOR_TOOLS_DIR, where scripts/django finds its virtualenv, and
+# INTERCEPTOR_T0 are the scripts' own, not the server's.)
+INHERITED_SETTINGS = re.compile(
+    r"^(INTERCEPTOR_(?!TOOLS_DIR$|T0$)|SIMPLE_JWT_|DJOSER_|CORS_|DJANGO_|RUST_LOG$)"
+)
 
 
 @dataclass

@@ -9,6 +9,7 @@ use super::View;
 use crate::clock::unix_seconds;
 use crate::db::{self, BlacklistEntry};
 use crate::errors::{ApiError, FieldErrors};
+use crate::families;
 use crate::input::{CharField, Payload};
 use crate::state::AppState;
 use crate::tokens::{Claims, TokenError, TokenType, VerifiedToken};
@@ -115,12 +116,17 @@ fn token_field(input: &crate::input::Input, name: &str) -> Result<String, ApiErr
     )))
 }
 
-/// `RefreshToken(raw)`: verify, then refuse a blacklisted jti.
-async fn verify_refresh(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiError> {
-    let token = state
+/// A refresh token's signature, expiry and type, without the blacklist.
+fn verify_signature(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiError> {
+    state
         .signer()
         .verify(raw, state.clock().now(), Some(TokenType::Refresh))
-        .map_err(ApiError::Token)?;
+        .map_err(ApiError::Token)
+}
+
+/// `RefreshToken(raw)`: verify, then refuse a blacklisted jti.
+async fn verify_refresh(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiError> {
+    let token = verify_signature(state, raw)?;
     let jti = token.jti();
     if state
         .db()
@@ -145,8 +151,13 @@ pub async fn refresh(
     Payload(input): Payload,
 ) -> Result<Response, ApiError> {
     let raw = token_field(&input, "refresh")?;
-    let token = verify_refresh(&state, &raw).await?;
     let settings = state.token_settings();
+    let reuse_interval = state.refresh_reuse_interval(&settings);
+    // Within token families the blacklist is read with the family, in one step.
+    let token = match reuse_interval {
+        Some(_) => verify_signature(&state, &raw)?,
+        None => verify_refresh(&state, &raw).await?,
+    };
 
     let user = if token.has_truthy_user_id() {
         let user = match token.user_id().flatten() {
@@ -187,6 +198,11 @@ pub async fn refresh(
         now,
         settings.refresh_ttl,
     );
+    if let Some(reuse_interval) = reuse_interval {
+        let refresh =
+            families::refresh_in_family(&state, &token, user_id, &rotated, reuse_interval).await?;
+        return Ok(Json(Rotated { access, refresh }).into_response());
+    }
     let old = BlacklistEntry {
         jti: token.jti(),
         user_id,

@@ -68,6 +68,14 @@ impl Reply {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
 
+    /// The body's top-level keys, in order.
+    pub fn keys(&self) -> Vec<String> {
+        match self.json() {
+            Value::Object(object) => object.keys().cloned().collect(),
+            other => panic!("not a JSON object: {other}"),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
