@@ -18,7 +18,9 @@ LISTENING = re.compile(r"listening on (http://\S+?)/ ")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 START_TIMEOUT_S = 60
 # Environment variables either server reads: a test sets everything through flags instead.
-INHERITED_SETTINGS = re.compile(r"^(INTERCEPTOR_|SIMPLE_JWT_|DJOSER_|CORS_|DJANGO_|RUST_LOG$)")
+INHERITED_SETTINGS = re.compile(
+    r"^(INTERCEPTOR_|SIMPLE_JWT_|DJOSER_|CORS_|CSRF_|REST_AUTH_|DJANGO_|RUST_LOG$)"
+)
 
 
 @dataclass
