@@ -10,8 +10,9 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::clock::{unix_seconds, Clock};
 use crate::config::{
     check_user_id_claim, AuthHeaderTypes, ConfigError, CorsPolicy, LoginField, Settings,
-    TokenSettings,
+    TokenSettings, UrlLayout,
 };
+use crate::cookies::CookieSettings;
 use crate::db::{self, Db, DbError, NewUser};
 use crate::passwords::{PasswordError, Passwords};
 use crate::test_hooks::TestHooks;
@@ -59,6 +60,8 @@ struct Inner {
     auth_header_types: AuthHeaderTypes,
     www_authenticate: HeaderValue,
     login_field: LoginField,
+    url_layout: UrlLayout,
+    cookies: CookieSettings,
 }
 
 impl AppState {
@@ -121,6 +124,8 @@ impl AppState {
                 auth_header_types: settings.auth_header_types,
                 www_authenticate,
                 login_field,
+                url_layout: settings.url_layout,
+                cookies: settings.cookies,
             }),
         })
     }
@@ -143,6 +148,16 @@ impl AppState {
     /// djoser's `LOGIN_FIELD`.
     pub fn login_field(&self) -> LoginField {
         self.inner.login_field
+    }
+
+    /// Which URLs serve the API.
+    pub fn url_layout(&self) -> UrlLayout {
+        self.inner.url_layout
+    }
+
+    /// The cookie wire's settings; in force only under `--url-layout dj-rest-auth`.
+    pub fn cookies(&self) -> Option<&CookieSettings> {
+        (self.inner.url_layout == UrlLayout::RestAuth).then_some(&self.inner.cookies)
     }
 
     /// The database.

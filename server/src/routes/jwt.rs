@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::View;
 use crate::clock::unix_seconds;
-use crate::db::{self, BlacklistEntry};
+use crate::db::{self, BlacklistEntry, User};
 use crate::errors::{ApiError, FieldErrors};
 use crate::input::{CharField, Payload};
 use crate::state::AppState;
@@ -35,9 +35,9 @@ pub const BLACKLIST: View = View {
 };
 
 #[derive(Serialize)]
-struct Pair {
-    refresh: String,
-    access: String,
+pub(crate) struct Pair {
+    pub(crate) refresh: String,
+    pub(crate) access: String,
 }
 
 #[derive(Serialize)]
@@ -81,6 +81,12 @@ pub async fn create(
         _ => return Err(ApiError::NoActiveAccount),
     };
 
+    Ok(Json(issue_pair(&state, &user).await?).into_response())
+}
+
+/// A new refresh token for `user`, recorded as outstanding, and its access token
+/// (SimpleJWT's `RefreshToken.for_user`), as login issues them.
+pub(crate) async fn issue_pair(state: &AppState, user: &User) -> Result<Pair, ApiError> {
     let settings = state.token_settings();
     let now = state.clock().now();
     let user_id = user.id.to_string();
@@ -91,16 +97,15 @@ pub async fn create(
         settings.refresh_ttl,
     );
     let access = Claims::new(TokenType::Access, Some(&user_id), now, settings.access_ttl);
-    let (jti, created, expires) = (refresh.jti.clone(), refresh.iat, refresh.exp);
+    let (jti, created, expires, id) = (refresh.jti.clone(), refresh.iat, refresh.exp, user.id);
     state
         .db()
-        .call(move |conn| db::outstand(conn, &jti, Some(user.id), created, expires))
+        .call(move |conn| db::outstand(conn, &jti, Some(id), created, expires))
         .await?;
-    Ok(Json(Pair {
+    Ok(Pair {
         refresh: state.signer().encode(&refresh),
         access: state.signer().encode(&access),
     })
-    .into_response())
 }
 
 /// Reads the one required token field of refresh, verify and blacklist.
@@ -116,7 +121,7 @@ fn token_field(input: &crate::input::Input, name: &str) -> Result<String, ApiErr
 }
 
 /// `RefreshToken(raw)`: verify, then refuse a blacklisted jti.
-async fn verify_refresh(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiError> {
+pub(crate) async fn verify_refresh(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiError> {
     let token = state
         .signer()
         .verify(raw, state.clock().now(), Some(TokenType::Refresh))
@@ -251,6 +256,17 @@ pub async fn blacklist(
 ) -> Result<Response, ApiError> {
     let raw = token_field(&input, "refresh")?;
     let token = verify_refresh(&state, &raw).await?;
+    if !blacklist_token(&state, &token).await? {
+        return Err(ApiError::Token(TokenError::Blacklisted));
+    }
+    Ok(Json(Empty {}).into_response())
+}
+
+/// `token.blacklist()`: whether this call blacklisted it (not an earlier one).
+pub(crate) async fn blacklist_token(
+    state: &AppState,
+    token: &VerifiedToken,
+) -> Result<bool, ApiError> {
     let entry = BlacklistEntry {
         jti: token.jti(),
         user_id: token.user_id().flatten(),
@@ -268,8 +284,5 @@ pub async fn blacklist(
             db::blacklist(conn, &BlacklistEntry { user_id, ..entry })
         })
         .await?;
-    if !inserted {
-        return Err(ApiError::Token(TokenError::Blacklisted));
-    }
-    Ok(Json(Empty {}).into_response())
+    Ok(inserted)
 }

@@ -303,7 +303,7 @@ pub async fn list_other_method(auth: Authenticated, method: Method) -> Result<Re
 }
 
 /// Django's default password validators that apply here: minimum length, then numeric.
-fn password_problems(password: &str) -> Vec<String> {
+pub(crate) fn password_problems(password: &str) -> Vec<String> {
     let mut problems = Vec::new();
     if password.chars().count() < PASSWORD_MIN {
         problems.push(format!(
