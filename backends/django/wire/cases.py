@@ -49,9 +49,9 @@ class Profile:
     needs_flag: str | None = None
 
 
-def login(api: Api, credentials: dict[str, str] = DEMO) -> dict[str, str]:
+def login(api: Api, credentials: dict[str, str] = DEMO, path: str = CREATE) -> dict[str, str]:
     """A fresh token pair for set-up, not compared."""
-    response = api.post(CREATE, credentials, record=False)
+    response = api.post(path, credentials, record=False)
     if response.status != 200:
         raise AssertionError(f"login for set-up failed: {response.status} {response.raw[:200]!r}")
     return response.json()
