@@ -441,3 +441,43 @@ async fn password_change_takes_two_matching_passwords() {
         .await;
     assert_eq!(relogin.status, 200, "{}", relogin.body);
 }
+
+#[tokio::test]
+async fn user_details_take_names_and_a_new_username() {
+    let h = Harness::with(rest_auth(CookieSettings::default())).await;
+    let jar = format!("jwt-access={}", cookie(&log_in(&h).await, "jwt-access"));
+    let update = |method: Method, body: &'static str| {
+        h.send(
+            request(method, USER)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::COOKIE, jar.clone())
+                .body(Body::from(body))
+                .expect("request"),
+        )
+    };
+    update(Method::PATCH, r#"{"first_name":"Dee","email":"x@example.com"}"#)
+        .await
+        .assert(
+            200,
+            r#"{"pk":1,"username":"demo","email":"demo@example.com","first_name":"Dee","last_name":""}"#,
+        );
+    update(Method::PUT, r#"{"first_name":"Dee"}"#)
+        .await
+        .assert(400, r#"{"username":["This field is required."]}"#);
+    update(Method::PUT, r#"{"username":"dee","last_name":"Mo"}"#)
+        .await
+        .assert(
+            200,
+            r#"{"pk":1,"username":"dee","email":"demo@example.com","first_name":"Dee","last_name":"Mo"}"#,
+        );
+    let relogin = h
+        .post_json(LOGIN, r#"{"username":"dee","password":"demo-password"}"#)
+        .await;
+    assert!(
+        relogin
+            .body
+            .contains(r#""first_name":"Dee","last_name":"Mo""#),
+        "{}",
+        relogin.body
+    );
+}

@@ -23,7 +23,7 @@ use crate::cookies::{
     SESSION_COOKIE,
 };
 use crate::cors::patch_vary;
-use crate::db::{self, User};
+use crate::db::{self, User, UserNames};
 use crate::errors::{self, ApiError, FieldErrors, BODY_LIMIT};
 use crate::input::{self, CharField, Input, Payload, Raw};
 use crate::state::AppState;
@@ -63,6 +63,8 @@ pub const PASSWORD_CHANGE_VIEW: View = View {
 
 const CANNOT_LOG_IN: &str = "Unable to log in with provided credentials.";
 const PASSWORDS_DIFFER: &str = "The two password fields didn\u{2019}t match.";
+/// Django's `first_name` and `last_name`: `max_length=150`.
+const NAME_MAX: usize = 150;
 /// `PasswordChangeSerializer`'s `max_length=128`.
 const PASSWORD_MAX: usize = 128;
 
@@ -125,7 +127,15 @@ fn view(view: View, router: MethodRouter<AppState>) -> MethodRouter<AppState> {
 pub fn routes() -> Router<AppState> {
     let login = || view(LOGIN_VIEW, post(login).fallback(login_other_method));
     let logout = || view(LOGOUT_VIEW, post(logout).fallback(logout_other_method));
-    let user = || view(USER_VIEW, get(user).fallback(user_other_method));
+    let user = || {
+        view(
+            USER_VIEW,
+            get(user)
+                .put(update_user)
+                .patch(update_user)
+                .fallback(user_other_method),
+        )
+    };
     let refresh = || jwt_view(REFRESH_VIEW, refresh);
     let verify = || jwt_view(jwt::VERIFY, jwt::verify);
     let password_change = || {
@@ -151,26 +161,34 @@ pub fn routes() -> Router<AppState> {
     router
 }
 
-/// `UserDetailsSerializer` for Django's `User`: `first_name` and `last_name` are always
-/// blank here, as nothing sets them.
+/// `UserDetailsSerializer` for Django's `User`.
 #[derive(Serialize)]
 struct UserDetails<'a> {
     pk: i64,
     username: &'a str,
     email: &'a str,
-    first_name: &'a str,
-    last_name: &'a str,
+    first_name: String,
+    last_name: String,
 }
 
 impl<'a> UserDetails<'a> {
-    fn of(user: &'a User) -> Self {
+    fn of(user: &'a User, names: UserNames) -> Self {
         Self {
             pk: user.id,
             username: &user.username,
             email: &user.email,
-            first_name: "",
-            last_name: "",
+            first_name: names.first_name,
+            last_name: names.last_name,
         }
+    }
+
+    async fn load(state: &AppState, user: &'a User) -> Result<Self, ApiError> {
+        let id = user.id;
+        let names = state
+            .db()
+            .call(move |conn| db::user_names(conn, id))
+            .await?;
+        Ok(Self::of(user, names))
     }
 }
 
@@ -234,7 +252,7 @@ async fn login(
     let body = LoginBody {
         access: &pair.access,
         refresh: "",
-        user: UserDetails::of(&user),
+        user: UserDetails::load(&state, &user).await?,
         access_expiration: expiration(tokens.access_ttl),
         refresh_expiration: expiration(tokens.refresh_ttl),
     };
@@ -332,9 +350,73 @@ async fn logout(
 }
 
 /// `GET user/`.
-async fn user(auth: Authenticated) -> Result<Response, ApiError> {
+async fn user(State(state): State<AppState>, auth: Authenticated) -> Result<Response, ApiError> {
     let user = auth.require()?;
-    Ok(Json(UserDetails::of(&user)).into_response())
+    Ok(Json(UserDetails::load(&state, &user).await?).into_response())
+}
+
+/// `PUT`/`PATCH user/`: `UserDetailsSerializer` writes `username` (required for `PUT`),
+/// `first_name` and `last_name` (blank allowed, 150 characters at most); `pk` and
+/// `email` are read-only and, like unknown keys, ignored.
+async fn update_user(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    method: Method,
+    Payload(input): Payload,
+) -> Result<Response, ApiError> {
+    let user = auth.require()?;
+    let fields = input.fields()?;
+    let mut errors = FieldErrors::new();
+    let username_rule = if method == Method::PATCH {
+        CharField::OPTIONAL_NOT_BLANK
+    } else {
+        CharField::REQUIRED
+    };
+    let username = username_rule.take(&fields, "username", &mut errors);
+    if let Some(name) = username.clone() {
+        let problems = users::username_problems(&state, name, Some(user.id)).await?;
+        errors.add("username", problems);
+    }
+    let mut name_field = |field: &str| {
+        let value = CharField::OPTIONAL.take(&fields, field, &mut errors);
+        if let Some(problem) = value
+            .as_deref()
+            .and_then(|value| input::max_length_error(value, NAME_MAX))
+        {
+            errors.add(field, vec![problem]);
+        }
+        value
+    };
+    let first_name = name_field("first_name");
+    let last_name = name_field("last_name");
+    errors.into_result()?;
+
+    let id = user.id;
+    let renaming = username.is_some();
+    let current = state
+        .db()
+        .call(move |conn| db::user_names(conn, id))
+        .await?;
+    let names = UserNames {
+        first_name: first_name.unwrap_or(current.first_name),
+        last_name: last_name.unwrap_or(current.last_name),
+    };
+    let updated = state
+        .db()
+        .call(move |conn| db::update_user_details(conn, id, username.as_deref(), names))
+        .await?;
+    // `None`: another user took the username since the check, or the user vanished.
+    let Some(updated) = updated else {
+        return Err(if renaming {
+            ApiError::Validation(FieldErrors::single(
+                "username",
+                "A user with that username already exists.",
+            ))
+        } else {
+            ApiError::NotFound
+        });
+    };
+    Ok(Json(UserDetails::load(&state, &updated).await?).into_response())
 }
 
 /// `RefreshViewWithCookieSupport`: a `refresh` in the body wins (then validated as

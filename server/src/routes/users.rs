@@ -401,21 +401,7 @@ async fn username_registration(
 
     let username = CharField::REQUIRED.take(fields, "username", &mut errors);
     if let Some(name) = username.clone() {
-        let mut problems = Vec::new();
-        if !input::is_valid_username(&name) {
-            problems.push(USERNAME_INVALID.to_owned());
-        }
-        let taken = state
-            .db()
-            .call(move |conn| db::username_exists(conn, &name))
-            .await?;
-        if taken {
-            problems.push(USERNAME_TAKEN.to_owned());
-        }
-        if let Some(name) = username.as_deref() {
-            problems.extend(input::max_length_error(name, USERNAME_MAX));
-        }
-        errors.add("username", problems);
+        errors.add("username", username_problems(state, name, None).await?);
     }
 
     let password = CharField::REQUIRED.take(fields, "password", &mut errors);
@@ -434,6 +420,29 @@ async fn username_registration(
         display_name: String::new(),
         password,
     })
+}
+
+/// The `username` field's validators, in the order DRF reports them: the character set,
+/// uniqueness (a user may keep their own: `owner`), then the maximum length.
+pub(crate) async fn username_problems(
+    state: &AppState,
+    name: String,
+    owner: Option<i64>,
+) -> Result<Vec<String>, ApiError> {
+    let mut problems = Vec::new();
+    if !input::is_valid_username(&name) {
+        problems.push(USERNAME_INVALID.to_owned());
+    }
+    let too_long = input::max_length_error(&name, USERNAME_MAX);
+    let holder = state
+        .db()
+        .call(move |conn| db::user_by_username(conn, &name))
+        .await?;
+    if holder.is_some_and(|holder| Some(holder.id) != owner) {
+        problems.push(USERNAME_TAKEN.to_owned());
+    }
+    problems.extend(too_long);
+    Ok(problems)
 }
 
 /// The email-login model: `display_name`, `email` (required, unique), `password`. The
