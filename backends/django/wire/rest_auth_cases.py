@@ -75,6 +75,21 @@ def header_beats_cookie(api: Api) -> None:
     api.get(USER, headers={"Authorization": f"Bearer {access}"}, jar=False)
 
 
+def user_update(api: Api) -> None:
+    """PATCH and PUT of `user/`: names, the username's rules, read-only email; the demo
+    user is put back as it was."""
+    log_in(api)
+    api.request("PATCH", USER, json_body={"first_name": "Dee", "email": "x@example.com"})
+    api.request("PATCH", USER, json_body={"username": "d e", "last_name": "x" * 151})
+    api.request("PATCH", USER, json_body={"username": ""})
+    api.request("PUT", USER, json_body={"first_name": "Dee"})
+    api.request("PUT", USER, json_body={"username": "dee", "last_name": "Mo"})
+    api.post(LOGIN, {"username": "dee", "password": "demo-password"}, record=False)
+    api.request("PATCH", USER, json_body={"username": "demo"})
+    api.request("PUT", USER, json_body={"username": "demo", "first_name": "", "last_name": ""})
+    api.request("PATCH", USER, body=b"{", headers={"Content-Type": "application/json"})
+
+
 # Refresh ---------------------------------------------------------------------------------
 
 
@@ -200,6 +215,7 @@ CASES = (
     Case("rest-auth/logout-without-cookies", lambda api: api.post(LOGOUT)),
     Case("rest-auth/logout-bad-refresh-cookie", logout_blacklisted_cookie),
     Case("rest-auth/logout-get", lambda api: api.get(LOGOUT)),
+    Case("rest-auth/user-update", user_update),
     Case("rest-auth/password-change", password_change),
     Case("rest-auth/password-change-anonymous", lambda api: api.post(PASSWORD_CHANGE, {})),
     Case(
@@ -285,6 +301,15 @@ def covering_path_revokes(api: Api) -> None:
 NAMES_CASES = (Case("rest-auth-names/covering-path-revokes", covering_path_revokes),)
 
 
+def secure_cookies(api: Api) -> None:
+    """Secure with SameSite=Lax: Django's delete_cookie leaves Secure off the deletions."""
+    log_in(api, record=True)
+    api.post(LOGOUT)
+
+
+SECURE_CASES = (Case("rest-auth-secure/login-and-logout", secure_cookies),)
+
+
 REST_AUTH = ("--url-layout", "dj-rest-auth")
 PROFILES = (
     Profile(
@@ -324,6 +349,12 @@ PROFILES = (
             "/api/auth/",
         ),
         NAMES_CASES,
+        needs_flag="--url-layout",
+    ),
+    Profile(
+        "dj-rest-auth-secure",
+        (*REST_AUTH, "--cookie-secure"),
+        SECURE_CASES,
         needs_flag="--url-layout",
     ),
 )
