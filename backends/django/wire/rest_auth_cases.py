@@ -255,6 +255,10 @@ def csrf_refusals(api: Api) -> None:
     )
     api.get(USER, headers=only_access, jar=False)
     api.post(LOGIN, DEMO, headers=only_access, jar=False)
+    # Views without authentication classes, and requests without the access cookie, are
+    # not checked.
+    api.post(VERIFY, {"token": access}, headers=only_access, jar=False)
+    api.post(LOGOUT, jar=False)
     # Bearer authentication is never checked for CSRF.
     api.post(
         PASSWORD_CHANGE,
