@@ -26,13 +26,25 @@ fn rest_auth(cookies: CookieSettings) -> Settings {
     }
 }
 
-/// A request with a `Cookie` header and optional other headers.
+/// A request without a body, with a `Cookie` header and optional other headers.
 async fn send(
     h: &Harness,
     method: Method,
     path: &str,
     cookie: &str,
     headers: &[(&str, &str)],
+) -> Reply {
+    send_json(h, method, path, cookie, headers, "").await
+}
+
+/// A JSON request with a `Cookie` header and optional other headers.
+async fn send_json(
+    h: &Harness,
+    method: Method,
+    path: &str,
+    cookie: &str,
+    headers: &[(&str, &str)],
+    body: &str,
 ) -> Reply {
     let mut builder = request(method, path).header(header::CONTENT_TYPE, "application/json");
     if !cookie.is_empty() {
@@ -41,7 +53,8 @@ async fn send(
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    h.send(builder.body(Body::empty()).expect("request")).await
+    h.send(builder.body(Body::from(body.to_owned())).expect("request"))
+        .await
 }
 
 fn set_cookies(reply: &Reply) -> Vec<String> {
@@ -209,15 +222,15 @@ async fn refresh_reads_the_cookie_and_rotation_replaces_it() {
         r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#,
     );
     // A body `refresh` wins over the cookie.
-    let body_wins = h
-        .send(
-            request(Method::POST, TOKEN_REFRESH)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::COOKIE, format!("jwt-refresh={new}"))
-                .body(Body::from(r#"{"refresh":"not.a.token"}"#))
-                .expect("request"),
-        )
-        .await;
+    let body_wins = send_json(
+        &h,
+        Method::POST,
+        TOKEN_REFRESH,
+        &format!("jwt-refresh={new}"),
+        &[],
+        r#"{"refresh":"not.a.token"}"#,
+    )
+    .await;
     body_wins.assert(
         401,
         r#"{"detail":"Token is invalid","code":"token_not_valid"}"#,
@@ -413,15 +426,7 @@ async fn cookie_settings_and_live_lifetimes_shape_the_cookies() {
 async fn password_change_takes_two_matching_passwords() {
     let h = Harness::with(rest_auth(CookieSettings::default())).await;
     let jar = format!("jwt-access={}", cookie(&log_in(&h).await, "jwt-access"));
-    let change = |body: &'static str| {
-        h.send(
-            request(Method::POST, PASSWORD_CHANGE)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::COOKIE, jar.clone())
-                .body(Body::from(body))
-                .expect("request"),
-        )
-    };
+    let change = |body| send_json(&h, Method::POST, PASSWORD_CHANGE, &jar, &[], body);
     change(r#"{"new_password1":"new-password-1","new_password2":"other"}"#)
         .await
         .assert(
@@ -446,15 +451,7 @@ async fn password_change_takes_two_matching_passwords() {
 async fn user_details_take_names_and_a_new_username() {
     let h = Harness::with(rest_auth(CookieSettings::default())).await;
     let jar = format!("jwt-access={}", cookie(&log_in(&h).await, "jwt-access"));
-    let update = |method: Method, body: &'static str| {
-        h.send(
-            request(method, USER)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::COOKIE, jar.clone())
-                .body(Body::from(body))
-                .expect("request"),
-        )
-    };
+    let update = |method, body| send_json(&h, method, USER, &jar, &[], body);
     update(Method::PATCH, r#"{"first_name":"Dee","email":"x@example.com"}"#)
         .await
         .assert(

@@ -729,6 +729,9 @@ VARIANT_CASES = (
 )
 
 
+# docs/wire.md's common variant: the settings of djoser's JWT docs with a custom user model.
+VARIANT_SETTINGS = ("--login-field", "email", "--auth-header-type", "JWT", "--user-id-claim", "sub")
+
 PROFILES = (
     Profile(
         "default",
@@ -741,16 +744,7 @@ PROFILES = (
     Profile("cors-any", ("--cors-origin", "*"), ANY_ORIGIN_CASES),
     Profile(
         "variant",
-        (
-            "--login-field",
-            "email",
-            "--auth-header-type",
-            "JWT",
-            "--user-id-claim",
-            "sub",
-            "--cors-origin",
-            ORIGIN,
-        ),
+        (*VARIANT_SETTINGS, "--cors-origin", ORIGIN),
         VARIANT_CASES,
         needs_flag="--login-field",
     ),

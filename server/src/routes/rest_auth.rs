@@ -514,21 +514,7 @@ async fn password_change(
             PASSWORDS_DIFFER,
         )));
     }
-    let problems = users::password_problems(&second);
-    if !problems.is_empty() {
-        let mut errors = FieldErrors::new();
-        errors.add("new_password2", problems);
-        return Err(ApiError::Validation(errors));
-    }
-    let password_hash = state.passwords().hash(second).await?;
-    let id = user.id;
-    let stored = state
-        .db()
-        .call(move |conn| db::set_password_hash(conn, id, &password_hash))
-        .await?;
-    if !stored {
-        return Err(ApiError::NotFound);
-    }
+    users::change_password(&state, &user, "new_password2", second).await?;
     let mut response = Json(Detail {
         detail: "New password has been saved.",
     })

@@ -262,13 +262,24 @@ pub async fn set_password(
             input::REQUIRED,
         )));
     };
+    change_password(&state, &user, "new_password", new_password).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Runs the password validators on `new_password` (their messages under `field`), then
+/// stores its hash.
+pub(crate) async fn change_password(
+    state: &AppState,
+    user: &User,
+    field: &str,
+    new_password: String,
+) -> Result<(), ApiError> {
     let problems = password_problems(&new_password);
     if !problems.is_empty() {
         let mut errors = FieldErrors::new();
-        errors.add("new_password", problems);
+        errors.add(field, problems);
         return Err(ApiError::Validation(errors));
     }
-
     let password_hash = state.passwords().hash(new_password).await?;
     let id = user.id;
     let stored = state
@@ -278,7 +289,7 @@ pub async fn set_password(
     if !stored {
         return Err(ApiError::NotFound);
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }
 
 /// Other methods on `users/set_password/`: authenticated first, then metadata or 405.
@@ -303,7 +314,7 @@ pub async fn list_other_method(auth: Authenticated, method: Method) -> Result<Re
 }
 
 /// Django's default password validators that apply here: minimum length, then numeric.
-pub(crate) fn password_problems(password: &str) -> Vec<String> {
+fn password_problems(password: &str) -> Vec<String> {
     let mut problems = Vec::new();
     if password.chars().count() < PASSWORD_MIN {
         problems.push(format!(
