@@ -125,34 +125,31 @@ fn view(view: View, router: MethodRouter<AppState>) -> MethodRouter<AppState> {
 
 /// The layout's routes, each with and without its trailing slash.
 pub fn routes() -> Router<AppState> {
-    let login = || view(LOGIN_VIEW, post(login).fallback(login_other_method));
-    let logout = || view(LOGOUT_VIEW, post(logout).fallback(logout_other_method));
-    let user = || {
-        view(
-            USER_VIEW,
-            get(user)
-                .put(update_user)
-                .patch(update_user)
-                .fallback(user_other_method),
-        )
-    };
-    let refresh = || jwt_view(REFRESH_VIEW, refresh);
-    let verify = || jwt_view(jwt::VERIFY, jwt::verify);
-    let password_change = || {
-        view(
-            PASSWORD_CHANGE_VIEW,
-            post(password_change).fallback(password_change_other_method),
-        )
-    };
-    let mut router = Router::new();
+    let user_methods = get(user)
+        .put(update_user)
+        .patch(update_user)
+        .fallback(user_other_method);
     let routes: [(&str, MethodRouter<AppState>); 6] = [
-        (LOGIN, login()),
-        (LOGOUT, logout()),
-        (USER, user()),
-        (TOKEN_REFRESH, refresh()),
-        (TOKEN_VERIFY, verify()),
-        (PASSWORD_CHANGE, password_change()),
+        (
+            LOGIN,
+            view(LOGIN_VIEW, post(login).fallback(login_other_method)),
+        ),
+        (
+            LOGOUT,
+            view(LOGOUT_VIEW, post(logout).fallback(logout_other_method)),
+        ),
+        (USER, view(USER_VIEW, user_methods)),
+        (TOKEN_REFRESH, jwt_view(REFRESH_VIEW, refresh)),
+        (TOKEN_VERIFY, jwt_view(jwt::VERIFY, jwt::verify)),
+        (
+            PASSWORD_CHANGE,
+            view(
+                PASSWORD_CHANGE_VIEW,
+                post(password_change).fallback(password_change_other_method),
+            ),
+        ),
     ];
+    let mut router = Router::new();
     for (path, method_router) in routes {
         router = router
             .route(path, method_router.clone())
