@@ -98,6 +98,44 @@ def parse_args() -> argparse.Namespace:
         help="djoser's LOGIN_FIELD; email uses the custom user model accounts.User",
     )
     parser.add_argument(
+        "--cors-credentials",
+        action="store_true",
+        help="CORS_ALLOW_CREDENTIALS: browsers on an allowed origin may send cookies; "
+        "refused with --cors-origin '*'",
+    )
+    parser.add_argument(
+        "--url-layout",
+        choices=("djoser", "simplejwt", "dj-rest-auth"),
+        help="which URLs serve the API: djoser (default), simplejwt (api/token/..., api/me/) "
+        "or dj-rest-auth (api/auth/..., tokens in httpOnly cookies)",
+    )
+    cookies = parser.add_argument_group("the cookie wire (--url-layout dj-rest-auth)")
+    cookies.add_argument("--access-cookie", metavar="NAME", help="JWT_AUTH_COOKIE (jwt-access)")
+    cookies.add_argument(
+        "--refresh-cookie", metavar="NAME", help="JWT_AUTH_REFRESH_COOKIE (jwt-refresh)"
+    )
+    cookies.add_argument(
+        "--refresh-cookie-path", metavar="PATH", help="JWT_AUTH_REFRESH_COOKIE_PATH (/)"
+    )
+    cookies.add_argument(
+        "--cookie-samesite", choices=("Lax", "Strict", "None"), help="JWT_AUTH_SAMESITE (Lax)"
+    )
+    cookies.add_argument("--cookie-secure", action="store_true", help="JWT_AUTH_SECURE")
+    cookies.add_argument(
+        "--cookie-csrf",
+        action="store_true",
+        help="JWT_AUTH_COOKIE_USE_CSRF: a request authenticated by the cookie must carry "
+        "the csrftoken cookie's value in X-CSRFToken",
+    )
+    cookies.add_argument(
+        "--csrf-trusted-origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="CSRF_TRUSTED_ORIGINS: another origin whose requests pass the CSRF check; "
+        "repeatable",
+    )
+    parser.add_argument(
         "--test-hooks",
         action="store_true",
         help="mount /__test__/ (request log, live config); loopback only",
@@ -106,6 +144,28 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()  # argparse converts the string default of --bind too
     if args.test_hooks and not is_loopback(args.bind[0]):
         parser.error("--test-hooks is refused unless --bind is a loopback address")
+    if args.cors_credentials and "*" in args.cors_origin:
+        parser.error(
+            "--cors-credentials is refused with --cors-origin '*': a browser refuses "
+            "credentials with a wildcard origin; list the exact origins instead"
+        )
+    cookie_flags = {
+        "--access-cookie": args.access_cookie is not None,
+        "--refresh-cookie": args.refresh_cookie is not None,
+        "--refresh-cookie-path": args.refresh_cookie_path is not None,
+        "--cookie-samesite": args.cookie_samesite is not None,
+        "--cookie-secure": args.cookie_secure,
+        "--cookie-csrf": args.cookie_csrf,
+        "--csrf-trusted-origin": bool(args.csrf_trusted_origin),
+    }
+    given = [flag for flag, used in cookie_flags.items() if used]
+    if given and args.url_layout != "dj-rest-auth":
+        parser.error(f"{given[0]} needs --url-layout dj-rest-auth (the cookie wire)")
+    if args.url_layout == "dj-rest-auth" and args.login_field == "email":
+        parser.error(
+            "--url-layout dj-rest-auth is served with Django's own User only, "
+            "not --login-field email"
+        )
     return args
 
 
@@ -130,6 +190,21 @@ def settings_environment(args: argparse.Namespace) -> dict[str, str]:
         env["SIMPLE_JWT_USER_ID_CLAIM"] = args.user_id_claim
     if args.login_field is not None:
         env["DJOSER_LOGIN_FIELD"] = args.login_field
+    if args.cors_credentials:
+        env["CORS_ALLOW_CREDENTIALS"] = "1"
+    if args.csrf_trusted_origin:
+        env["CSRF_TRUSTED_ORIGINS"] = ",".join(args.csrf_trusted_origin)
+    if args.url_layout is not None:
+        env["DJANGO_URL_LAYOUT"] = args.url_layout
+    cookie_settings = {
+        "REST_AUTH_JWT_AUTH_COOKIE": args.access_cookie,
+        "REST_AUTH_JWT_AUTH_REFRESH_COOKIE": args.refresh_cookie,
+        "REST_AUTH_JWT_AUTH_REFRESH_COOKIE_PATH": args.refresh_cookie_path,
+        "REST_AUTH_JWT_AUTH_SAMESITE": args.cookie_samesite,
+        "REST_AUTH_JWT_AUTH_SECURE": "1" if args.cookie_secure else None,
+        "REST_AUTH_JWT_AUTH_COOKIE_USE_CSRF": "1" if args.cookie_csrf else None,
+    }
+    env.update({name: value for name, value in cookie_settings.items() if value is not None})
     if args.test_hooks:
         env["DJANGO_TEST_HOOKS"] = "1"
     return env

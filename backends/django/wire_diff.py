@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from wire.cases import PROFILES, Case, Profile
+from wire.cases import Case, Profile
+from wire.profiles import PROFILES
 from wire.client import Api, Observed
 from wire.deviations import read_deviations
 from wire.servers import DJANGO, REFERENCE, reference_supports, running_pair
@@ -42,6 +43,7 @@ class Outcome:
 def run_side(case: Case, api: Api) -> None:
     api.observed.clear()
     api.remarks.clear()
+    api.cookies.clear()  # each case starts as a fresh browser
     try:
         case.run(api)
     except Exception as error:  # a broken case shows as a difference, not a crash

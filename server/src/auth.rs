@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::config::AuthHeaderTypes;
+use crate::cookies;
 use crate::db::{self, User};
 use crate::errors::ApiError;
 use crate::state::AppState;
@@ -69,7 +70,12 @@ impl FromRequestParts<AppState> for Authenticated {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
-            return Ok(Self(None));
+            // dj-rest-auth's JWTCookieAuthentication: no header, then the access cookie.
+            let cookie = cookies::access_cookie(parts, state.cookies()).map_err(ApiError::Csrf)?;
+            return match cookie {
+                Some(raw_token) => Ok(Self(Some(user_for_access_token(state, &raw_token).await?))),
+                None => Ok(Self(None)),
+            };
         };
         let pieces = split_header(header.as_bytes());
         let raw_token = match pieces.as_slice() {
@@ -83,36 +89,40 @@ impl FromRequestParts<AppState> for Authenticated {
                 })
             }
         };
-
-        let token = state
-            .signer()
-            .verify(&raw_token, state.clock().now(), Some(TokenType::Access))
-            .map_err(ApiError::AccessToken)?;
-        let user_id = token.user_id().ok_or(ApiError::AuthenticationFailed {
-            detail: "Token contained no recognizable user identification",
-            code: "token_not_valid",
-        })?;
-        let user = match user_id {
-            Some(id) => {
-                state
-                    .db()
-                    .call(move |conn| db::user_by_id(conn, id))
-                    .await?
-            }
-            None => None,
-        };
-        let user = user.ok_or(ApiError::AuthenticationFailed {
-            detail: "User not found",
-            code: "user_not_found",
-        })?;
-        if !user.is_active {
-            return Err(ApiError::AuthenticationFailed {
-                detail: "User is inactive",
-                code: "user_inactive",
-            });
-        }
-        Ok(Self(Some(user)))
+        Ok(Self(Some(user_for_access_token(state, &raw_token).await?)))
     }
+}
+
+/// SimpleJWT's `get_validated_token` and `get_user`: an access token of an active user.
+async fn user_for_access_token(state: &AppState, raw_token: &str) -> Result<User, ApiError> {
+    let token = state
+        .signer()
+        .verify(raw_token, state.clock().now(), Some(TokenType::Access))
+        .map_err(ApiError::AccessToken)?;
+    let user_id = token.user_id().ok_or(ApiError::AuthenticationFailed {
+        detail: "Token contained no recognizable user identification",
+        code: "token_not_valid",
+    })?;
+    let user = match user_id {
+        Some(id) => {
+            state
+                .db()
+                .call(move |conn| db::user_by_id(conn, id))
+                .await?
+        }
+        None => None,
+    };
+    let user = user.ok_or(ApiError::AuthenticationFailed {
+        detail: "User not found",
+        code: "user_not_found",
+    })?;
+    if !user.is_active {
+        return Err(ApiError::AuthenticationFailed {
+            detail: "User is inactive",
+            code: "user_inactive",
+        });
+    }
+    Ok(user)
 }
 
 #[cfg(test)]

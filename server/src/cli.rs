@@ -10,10 +10,14 @@ use clap::{ArgAction, Parser};
 
 use crate::config::{
     check_test_hooks_bind, check_user_id_claim, parse_duration, AuthHeaderTypes, ConfigError,
-    CorsPolicy, LogFormat, LoginField, SecretKey, Settings, TokenSettings, DEFAULT_DEMO_PASSWORD,
-    DEFAULT_USER_ID_CLAIM, SECRET_KEY_ENV,
+    CorsPolicy, LogFormat, LoginField, SecretKey, Settings, TokenSettings, UrlLayout,
+    DEFAULT_DEMO_PASSWORD, DEFAULT_USER_ID_CLAIM, SECRET_KEY_ENV,
 };
+use crate::cookies::{CookieSettings, SameSite, DEFAULT_ACCESS_COOKIE, DEFAULT_REFRESH_COOKIE};
 use crate::state::{DEMO_EMAIL, DEMO_USERNAME};
+
+/// The heading of the cookie wire's flags in `--help`.
+const COOKIE_WIRE: &str = "The cookie wire (--url-layout dj-rest-auth)";
 
 /// The djoser + SimpleJWT reference API for the interceptor app.
 #[derive(Debug, Parser)]
@@ -53,6 +57,13 @@ pub struct Args {
     /// USERNAME_FIELD = "email" and REQUIRED_FIELDS = ["display_name"]; djoser's LOGIN_FIELD).
     #[arg(long, env = "INTERCEPTOR_LOGIN_FIELD", default_value_t = LoginField::Username)]
     pub login_field: LoginField,
+    /// Which URLs serve the API: `djoser` (`/api/v1/auth/jwt/create/`, `users/me/`, ...),
+    /// `simplejwt` (SimpleJWT's own views at `/api/token/`, `token/refresh/`,
+    /// `token/verify/`, `token/blacklist/`, and the app's `/api/me/`), or `dj-rest-auth`
+    /// (`/api/auth/login/`, `logout/`, `user/`, `token/refresh/`, ...; the tokens in
+    /// httpOnly cookies).
+    #[arg(long, env = "INTERCEPTOR_URL_LAYOUT", default_value_t = UrlLayout::Djoser)]
+    pub url_layout: UrlLayout,
     /// An origin allowed to call the API from a browser; repeatable; `*` for any.
     #[arg(
         long = "cors-origin",
@@ -60,6 +71,35 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+    /// Answers to allowed origins say `Access-Control-Allow-Credentials: true`, so a page on
+    /// another origin can send and receive cookies (django-cors-headers'
+    /// CORS_ALLOW_CREDENTIALS). Refused with `--cors-origin '*'`.
+    #[arg(long, env = "INTERCEPTOR_CORS_CREDENTIALS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub cors_credentials: bool,
+    /// The access token's cookie (dj-rest-auth's JWT_AUTH_COOKIE; --url-layout dj-rest-auth).
+    #[arg(long, env = "INTERCEPTOR_ACCESS_COOKIE", value_name = "NAME", help_heading = COOKIE_WIRE)]
+    pub access_cookie: Option<String>,
+    /// The refresh token's cookie (JWT_AUTH_REFRESH_COOKIE).
+    #[arg(long, env = "INTERCEPTOR_REFRESH_COOKIE", value_name = "NAME", help_heading = COOKIE_WIRE)]
+    pub refresh_cookie: Option<String>,
+    /// The refresh cookie's Path (JWT_AUTH_REFRESH_COOKIE_PATH, default /). A path that
+    /// does not cover /api/auth/logout/ leaves logout without the token to blacklist.
+    #[arg(long, env = "INTERCEPTOR_REFRESH_COOKIE_PATH", value_name = "PATH", help_heading = COOKIE_WIRE)]
+    pub refresh_cookie_path: Option<String>,
+    /// Both cookies' SameSite: Lax (default), Strict or None (JWT_AUTH_SAMESITE).
+    #[arg(long, env = "INTERCEPTOR_COOKIE_SAMESITE", value_name = "VALUE", help_heading = COOKIE_WIRE)]
+    pub cookie_samesite: Option<SameSite>,
+    /// Both cookies are Secure (JWT_AUTH_SECURE).
+    #[arg(long, env = "INTERCEPTOR_COOKIE_SECURE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), help_heading = COOKIE_WIRE)]
+    pub cookie_secure: bool,
+    /// A request the access cookie authenticates must pass Django's CSRF check: the
+    /// csrftoken cookie's value in X-CSRFToken (JWT_AUTH_COOKIE_USE_CSRF).
+    #[arg(long, env = "INTERCEPTOR_COOKIE_CSRF", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), help_heading = COOKIE_WIRE)]
+    pub cookie_csrf: bool,
+    /// Another origin whose requests pass the CSRF check's Origin test; repeatable
+    /// (Django's CSRF_TRUSTED_ORIGINS).
+    #[arg(long = "csrf-trusted-origin", env = "INTERCEPTOR_CSRF_TRUSTED_ORIGINS", value_delimiter = ',', value_name = "URL", help_heading = COOKIE_WIRE)]
+    pub csrf_trusted_origins: Vec<String>,
     /// Serve a built single-page app from this directory (index.html for unknown paths).
     #[arg(long, env = "INTERCEPTOR_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
@@ -111,6 +151,7 @@ impl Args {
     pub fn settings_with_secret(&self, secret: Option<OsString>) -> Result<Settings, ConfigError> {
         check_test_hooks_bind(self.test_hooks, &self.bind)?;
         check_user_id_claim(&self.user_id_claim)?;
+        let cookies = self.cookie_settings()?;
         let secret_key = secret
             .map(|value| SecretKey::new(value.into_encoded_bytes()))
             .transpose()?;
@@ -121,19 +162,71 @@ impl Args {
                 rotate_refresh_tokens: self.rotate_refresh_tokens,
                 blacklist_after_rotation: self.blacklist_after_rotation,
             },
-            cors: CorsPolicy::new(self.cors_origins.iter().cloned()),
+            cors: CorsPolicy::new(self.cors_origins.iter().cloned())
+                .with_credentials(self.cors_credentials)?,
             static_dir: self.static_dir.clone(),
             test_hooks: self.test_hooks,
             demo_password: self.demo_password.clone(),
             auth_header_types: AuthHeaderTypes::new(self.auth_header_types.iter().cloned())?,
             user_id_claim: self.user_id_claim.clone(),
             login_field: self.login_field,
+            url_layout: self.url_layout,
+            cookies,
             secret_key,
             demo_user: !self.no_demo_user,
             request_timeout: self.request_timeout,
             // 0 is off, as SimpleJWT-lossless's REUSE_INTERVAL = 0.
             refresh_reuse_interval: self.refresh_reuse_interval.filter(|d| !d.is_zero()),
         })
+    }
+
+    /// The cookie wire's settings; its flags only go with `--url-layout dj-rest-auth`,
+    /// which serves Django's own `User` only.
+    fn cookie_settings(&self) -> Result<CookieSettings, ConfigError> {
+        let given = [
+            ("--access-cookie", self.access_cookie.is_some()),
+            ("--refresh-cookie", self.refresh_cookie.is_some()),
+            ("--refresh-cookie-path", self.refresh_cookie_path.is_some()),
+            ("--cookie-samesite", self.cookie_samesite.is_some()),
+            ("--cookie-secure", self.cookie_secure),
+            ("--cookie-csrf", self.cookie_csrf),
+            (
+                "--csrf-trusted-origin",
+                !self.csrf_trusted_origins.is_empty(),
+            ),
+        ];
+        if self.url_layout != UrlLayout::RestAuth {
+            if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+                return Err(ConfigError::CookieFlagNeedsRestAuth(flag));
+            }
+        } else if self.login_field != LoginField::Username {
+            return Err(ConfigError::RestAuthNeedsUsernameLogin);
+        }
+        let cookies = CookieSettings {
+            access_cookie: self
+                .access_cookie
+                .clone()
+                .unwrap_or_else(|| DEFAULT_ACCESS_COOKIE.to_owned()),
+            refresh_cookie: self
+                .refresh_cookie
+                .clone()
+                .unwrap_or_else(|| DEFAULT_REFRESH_COOKIE.to_owned()),
+            refresh_cookie_path: self
+                .refresh_cookie_path
+                .clone()
+                .unwrap_or_else(|| "/".to_owned()),
+            same_site: self.cookie_samesite.unwrap_or_default(),
+            secure: self.cookie_secure,
+            csrf: self.cookie_csrf,
+            csrf_trusted_origins: self
+                .csrf_trusted_origins
+                .iter()
+                .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+                .filter(|origin| !origin.is_empty())
+                .collect(),
+        };
+        cookies.check()?;
+        Ok(cookies)
     }
 
     /// The start-up line about the demo login. It shows the password only when it is the
@@ -190,6 +283,90 @@ mod tests {
         );
         assert_eq!(settings.user_id_claim, "sub");
         assert_eq!(settings.login_field, LoginField::Email);
+    }
+
+    #[test]
+    fn url_layouts() {
+        assert_eq!(
+            parse(&[]).settings().expect("valid").url_layout,
+            UrlLayout::Djoser
+        );
+        for (name, layout) in [
+            ("djoser", UrlLayout::Djoser),
+            ("simplejwt", UrlLayout::SimpleJwt),
+            ("dj-rest-auth", UrlLayout::RestAuth),
+        ] {
+            let settings = parse(&["--url-layout", name]).settings().expect("valid");
+            assert_eq!(settings.url_layout, layout);
+            assert_eq!(layout.to_string(), name);
+        }
+        let unknown = Args::try_parse_from(["interceptor-server", "--url-layout", "allauth"]);
+        assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn cookie_flags_need_the_rest_auth_layout() {
+        assert_eq!(
+            parse(&["--cookie-csrf"]).settings().err(),
+            Some(ConfigError::CookieFlagNeedsRestAuth("--cookie-csrf"))
+        );
+        assert_eq!(
+            parse(&["--url-layout", "dj-rest-auth", "--login-field", "email"])
+                .settings()
+                .err(),
+            Some(ConfigError::RestAuthNeedsUsernameLogin)
+        );
+        assert_eq!(
+            parse(&["--cors-origin", "*", "--cors-credentials"])
+                .settings()
+                .err(),
+            Some(ConfigError::CredentialsWithAnyOrigin)
+        );
+        let settings = parse(&[
+            "--url-layout",
+            "dj-rest-auth",
+            "--access-cookie",
+            "a",
+            "--refresh-cookie",
+            "r",
+            "--refresh-cookie-path",
+            "/api/auth/token/refresh/",
+            "--cookie-samesite",
+            "Strict",
+            "--cookie-secure",
+            "--cookie-csrf",
+            "--csrf-trusted-origin",
+            "http://localhost:8080/",
+            "--cors-origin",
+            "http://localhost:8080",
+            "--cors-credentials",
+        ])
+        .settings()
+        .expect("valid");
+        assert_eq!(
+            settings.cookies,
+            CookieSettings {
+                access_cookie: "a".into(),
+                refresh_cookie: "r".into(),
+                refresh_cookie_path: "/api/auth/token/refresh/".into(),
+                same_site: SameSite::Strict,
+                secure: true,
+                csrf: true,
+                csrf_trusted_origins: vec!["http://localhost:8080".into()],
+            }
+        );
+        assert!(settings.cors.allows_credentials());
+        for bad in [
+            &["--access-cookie", "a b"][..],
+            &["--refresh-cookie", "jwt-access"],
+            &["--refresh-cookie-path", "api/"],
+        ] {
+            let args: Vec<&str> = ["--url-layout", "dj-rest-auth"]
+                .into_iter()
+                .chain(bad.iter().copied())
+                .collect();
+            assert!(parse(&args).settings().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cookies::CookieSettings;
+
 /// The token lifetimes and rotation rules (SimpleJWT's `SIMPLE_JWT` settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenSettings {
@@ -59,6 +61,7 @@ impl From<TokenSettings> for TokenSettingsJson {
 pub struct CorsPolicy {
     any: bool,
     origins: Vec<String>,
+    credentials: bool,
 }
 
 impl CorsPolicy {
@@ -91,6 +94,23 @@ impl CorsPolicy {
     pub fn allows(&self, origin: &str) -> bool {
         self.any || self.origins.iter().any(|allowed| allowed == origin)
     }
+
+    /// `CORS_ALLOW_CREDENTIALS`: the browser may send and receive cookies across origins.
+    /// Refused with `*`, whose answers a browser never lets carry credentials.
+    pub fn with_credentials(self, credentials: bool) -> Result<Self, ConfigError> {
+        if credentials && self.any {
+            return Err(ConfigError::CredentialsWithAnyOrigin);
+        }
+        Ok(Self {
+            credentials,
+            ..self
+        })
+    }
+
+    /// Whether answers to allowed origins say `Access-Control-Allow-Credentials: true`.
+    pub fn allows_credentials(&self) -> bool {
+        self.credentials
+    }
 }
 
 /// What can be wrong with the settings; the server refuses to start.
@@ -106,6 +126,25 @@ pub enum ConfigError {
     BadUserIdClaim(String),
     #[error("unknown login field {0:?} (expected username or email)")]
     UnknownLoginField(String),
+    #[error("unknown URL layout {0:?} (expected djoser, simplejwt or dj-rest-auth)")]
+    UnknownUrlLayout(String),
+    #[error(
+        "--cors-credentials is refused with --cors-origin '*': a browser refuses credentials \
+         with a wildcard origin; list the exact origins instead"
+    )]
+    CredentialsWithAnyOrigin,
+    #[error("{0} needs --url-layout dj-rest-auth (the cookie wire)")]
+    CookieFlagNeedsRestAuth(&'static str),
+    #[error(
+        "--url-layout dj-rest-auth is served with Django's own User only, not --login-field email"
+    )]
+    RestAuthNeedsUsernameLogin,
+    #[error("cookie name {0:?} must be a non-empty token (letters, digits, !#$%&'*+-.^_`|~), and the two names must differ")]
+    BadCookieName(String),
+    #[error("--refresh-cookie-path {0:?} must start with / and hold no spaces or semicolons")]
+    BadCookiePath(String),
+    #[error("unknown SameSite value {0:?} (expected Lax, Strict or None)")]
+    UnknownSameSite(String),
     #[error(
         "--test-hooks lets any caller change token lifetimes and stall requests, so it only \
          runs on a loopback address (127.0.0.0/8, ::1 or localhost); --bind {0} is not one"
@@ -328,6 +367,50 @@ impl fmt::Display for LoginField {
     }
 }
 
+/// Which URLs serve the API: the wire of one Django project layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UrlLayout {
+    /// djoser's views under `/api/v1/auth/` (`jwt/create/`, `users/me/`, ...).
+    #[default]
+    Djoser,
+    /// SimpleJWT's own views at the URLs its documentation gives (`/api/token/`,
+    /// `/api/token/refresh/`, `/api/token/verify/`, `/api/token/blacklist/`) and the app's
+    /// own `/api/me/`; no registration.
+    SimpleJwt,
+    /// dj-rest-auth's views under `/api/auth/`, the tokens in httpOnly cookies.
+    RestAuth,
+}
+
+impl UrlLayout {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Djoser => "djoser",
+            Self::SimpleJwt => "simplejwt",
+            Self::RestAuth => "dj-rest-auth",
+        }
+    }
+}
+
+impl FromStr for UrlLayout {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "djoser" => Ok(Self::Djoser),
+            "simplejwt" => Ok(Self::SimpleJwt),
+            "dj-rest-auth" => Ok(Self::RestAuth),
+            other => Err(ConfigError::UnknownUrlLayout(other.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for UrlLayout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Everything the server needs besides its database and clock.
 #[derive(Clone)]
 pub struct Settings {
@@ -347,6 +430,10 @@ pub struct Settings {
     pub user_id_claim: String,
     /// djoser's `LOGIN_FIELD` and the user model behind it.
     pub login_field: LoginField,
+    /// Which URLs serve the API.
+    pub url_layout: UrlLayout,
+    /// The cookie wire of `--url-layout dj-rest-auth`.
+    pub cookies: CookieSettings,
     /// The signing secret from [`SECRET_KEY_ENV`]; `None` keeps (or makes) one in the
     /// database.
     pub secret_key: Option<SecretKey>,
@@ -373,6 +460,8 @@ impl fmt::Debug for Settings {
             .field("auth_header_types", &self.auth_header_types)
             .field("user_id_claim", &self.user_id_claim)
             .field("login_field", &self.login_field)
+            .field("url_layout", &self.url_layout)
+            .field("cookies", &self.cookies)
             .field("secret_key", &self.secret_key)
             .field("demo_user", &self.demo_user)
             .field("request_timeout", &self.request_timeout)
@@ -395,6 +484,8 @@ impl Default for Settings {
             auth_header_types: AuthHeaderTypes::default(),
             user_id_claim: DEFAULT_USER_ID_CLAIM.to_owned(),
             login_field: LoginField::default(),
+            url_layout: UrlLayout::default(),
+            cookies: CookieSettings::default(),
             secret_key: None,
             demo_user: true,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,

@@ -3,16 +3,17 @@
 //! A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered 200 with an
 //! empty body before any view runs, whatever the origin. Every response gets
 //! `Vary: origin`; only allowed origins get `Access-Control-Allow-Origin` (the request's
-//! own origin, or `*` when any origin is allowed, as no credentials are allowed) and
-//! `Access-Control-Expose-Headers`, and `OPTIONS` responses also get the allowed headers,
+//! own origin, or `*` when any origin is allowed, which `--cors-credentials` refuses),
+//! `Access-Control-Expose-Headers` and, with `--cors-credentials`,
+//! `Access-Control-Allow-Credentials: true`, and `OPTIONS` responses also get the allowed headers,
 //! methods and max age.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD,
-    CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, VARY,
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
+    ACCESS_CONTROL_REQUEST_METHOD, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -67,6 +68,12 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
             ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static("retry-after"),
         );
+        if state.cors().allows_credentials() {
+            headers.insert(
+                ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
+        }
         if is_options {
             headers.insert(
                 ACCESS_CONTROL_ALLOW_HEADERS,

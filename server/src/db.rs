@@ -166,6 +166,11 @@ CREATE TABLE IF NOT EXISTS outstanding_tokens (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS user_names (
+    user_id    INTEGER PRIMARY KEY,
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name  TEXT NOT NULL DEFAULT ''
+);
 CREATE TABLE IF NOT EXISTS blacklisted_tokens (
     jti            TEXT PRIMARY KEY,
     expires_at     INTEGER NOT NULL,
@@ -364,6 +369,59 @@ pub fn set_password_hash(conn: &Connection, id: i64, password_hash: &str) -> Res
     Ok(updated == 1)
 }
 
+/// Django's `first_name` and `last_name` of a user (`""` until set), which only
+/// dj-rest-auth's `user/` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserNames {
+    pub first_name: String,
+    pub last_name: String,
+}
+
+pub fn user_names(conn: &Connection, id: i64) -> Result<UserNames, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT first_name, last_name FROM user_names WHERE user_id = ?1",
+            params![id],
+            |row| {
+                Ok(UserNames {
+                    first_name: row.get(0)?,
+                    last_name: row.get(1)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Changes what is given of a user's username and names, in one transaction; `None` if
+/// the user is gone, or if the username went to someone else meanwhile.
+pub fn update_user_details(
+    conn: &mut Connection,
+    id: i64,
+    username: Option<&str>,
+    names: UserNames,
+) -> Result<Option<User>, DbError> {
+    let tx = conn.transaction()?;
+    if let Some(username) = username {
+        let renamed = tx.execute(
+            "UPDATE users SET username = ?1 WHERE id = ?2 \
+             AND NOT EXISTS (SELECT 1 FROM users WHERE username = ?1 AND id != ?2)",
+            params![username, id],
+        )?;
+        if renamed != 1 {
+            return Ok(None);
+        }
+    }
+    tx.execute(
+        "INSERT INTO user_names (user_id, first_name, last_name) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (user_id) DO UPDATE SET first_name = ?2, last_name = ?3",
+        params![id, names.first_name, names.last_name],
+    )?;
+    let user = user_by_id(&tx, id)?;
+    tx.commit()?;
+    Ok(user)
+}
+
 /// Deletes a user; `false` if the id is gone. Their issued refresh tokens stay, with no
 /// user, as `OutstandingToken.user` (`on_delete=SET_NULL`) does.
 pub fn delete_user(conn: &mut Connection, id: i64) -> Result<bool, DbError> {
@@ -372,6 +430,7 @@ pub fn delete_user(conn: &mut Connection, id: i64) -> Result<bool, DbError> {
         "UPDATE outstanding_tokens SET user_id = NULL WHERE user_id = ?1",
         params![id],
     )?;
+    tx.execute("DELETE FROM user_names WHERE user_id = ?1", params![id])?;
     let deleted = tx.execute("DELETE FROM users WHERE id = ?1", params![id])?;
     tx.commit()?;
     Ok(deleted == 1)

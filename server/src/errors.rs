@@ -121,6 +121,9 @@ pub enum ApiError {
         detail: &'static str,
         code: &'static str,
     },
+    /// 403 `{"detail":"CSRF Failed: <reason>"}` from the cookie wire's CSRF check.
+    #[error("CSRF Failed: {0}")]
+    Csrf(crate::cookies::CsrfError),
     /// 503 when the request ran past the request timeout.
     #[error("Request timed out.")]
     Timeout,
@@ -169,6 +172,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::NotAuthenticated
             | Self::NoActiveAccount
             | Self::NoActiveAccountForToken

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod cookies;
 pub mod cors;
 pub mod db;
 pub mod errors;
@@ -29,19 +30,22 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 
 pub use clock::Clock;
-pub use config::{AuthHeaderTypes, CorsPolicy, LogFormat, LoginField, Settings, TokenSettings};
+pub use config::{
+    AuthHeaderTypes, CorsPolicy, LogFormat, LoginField, Settings, TokenSettings, UrlLayout,
+};
 pub use db::Db;
 pub use state::{AppState, InitError};
 
 /// The complete service: API routes, test hooks when enabled, static files when
 /// configured, wrapped (inside out) in the request timeout, fault injection, the
-/// configured `WWW-Authenticate`, CORS and the request log.
+/// configured `WWW-Authenticate`, CORS, the session's `Vary: Cookie` (the cookie wire) and
+/// the request log.
 ///
 /// The middleware wraps the routed service as a whole rather than each route
 /// (`Router::layer` would run it after method dispatch), so a preflight is answered
 /// before any view or method router sees it.
 pub fn app(state: AppState) -> Router {
-    let mut routes = routes::api();
+    let mut routes = routes::api(state.url_layout());
     if state.hooks().is_some() {
         routes = routes.merge(test_hooks::routes());
     }
@@ -55,5 +59,6 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), test_hooks::inject_faults))
         .layer(from_fn_with_state(state.clone(), auth::www_authenticate))
         .layer(from_fn_with_state(state.clone(), cors::cors))
+        .layer(axum::middleware::from_fn(cookies::session_vary))
         .layer(from_fn_with_state(state, request_log::log_requests))
 }

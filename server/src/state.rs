@@ -10,8 +10,9 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::clock::{unix_seconds, Clock};
 use crate::config::{
     check_user_id_claim, AuthHeaderTypes, ConfigError, CorsPolicy, LoginField, Settings,
-    TokenSettings,
+    TokenSettings, UrlLayout,
 };
+use crate::cookies::CookieSettings;
 use crate::db::{self, Db, DbError, NewUser};
 use crate::passwords::{PasswordError, Passwords};
 use crate::test_hooks::TestHooks;
@@ -60,6 +61,8 @@ struct Inner {
     www_authenticate: HeaderValue,
     login_field: LoginField,
     refresh_reuse_interval: Option<Duration>,
+    url_layout: UrlLayout,
+    cookies: CookieSettings,
 }
 
 impl AppState {
@@ -123,6 +126,8 @@ impl AppState {
                 www_authenticate,
                 login_field,
                 refresh_reuse_interval: settings.refresh_reuse_interval,
+                url_layout: settings.url_layout,
+                cookies: settings.cookies,
             }),
         })
     }
@@ -153,6 +158,16 @@ impl AppState {
         self.inner
             .refresh_reuse_interval
             .filter(|_| tokens.rotate_refresh_tokens && tokens.blacklist_after_rotation)
+    }
+
+    /// Which URLs serve the API.
+    pub fn url_layout(&self) -> UrlLayout {
+        self.inner.url_layout
+    }
+
+    /// The cookie wire's settings; in force only under `--url-layout dj-rest-auth`.
+    pub fn cookies(&self) -> Option<&CookieSettings> {
+        (self.inner.url_layout == UrlLayout::RestAuth).then_some(&self.inner.cookies)
     }
 
     /// The database.

@@ -1,5 +1,6 @@
 """Settings of the bundled Django backend: djoser + SimpleJWT (with its blacklist app) +
-django-cors-headers, the stack docs/wire.md was observed on.
+django-cors-headers, the stack docs/wire.md was observed on; or, by DJANGO_URL_LAYOUT, plain
+SimpleJWT without djoser, or dj-rest-auth with its tokens in httpOnly cookies.
 
 Every switch comes from the environment, each variable named after the setting it sets
 (`serve.py` turns its command-line flags into these):
@@ -20,7 +21,25 @@ Every switch comes from the environment, each variable named after the setting i
                                             accounts.User (USERNAME_FIELD "email",
                                             REQUIRED_FIELDS ["display_name"])
     CORS_ALLOWED_ORIGINS                    comma-separated; `*` sets CORS_ALLOW_ALL_ORIGINS
+    CORS_ALLOW_CREDENTIALS                  CORS_ALLOW_CREDENTIALS (1/0, default 0); refused
+                                            with `*` in CORS_ALLOWED_ORIGINS
+    CSRF_TRUSTED_ORIGINS                    comma-separated (default none)
     DJANGO_TEST_HOOKS                       1 mounts /__test__/ (project/test_hooks.py)
+    DJANGO_URL_LAYOUT                       which URLs serve the API (project/urls.py):
+                                            djoser (default): djoser's under /api/v1/auth/;
+                                            simplejwt: SimpleJWT's own views under /api/token/
+                                            and the app's /api/me/, no djoser;
+                                            dj-rest-auth: dj-rest-auth's under /api/auth/,
+                                            the tokens in httpOnly cookies (REST_AUTH below)
+
+With DJANGO_URL_LAYOUT=dj-rest-auth, the REST_AUTH settings of its cookie wire:
+
+    REST_AUTH_JWT_AUTH_COOKIE               JWT_AUTH_COOKIE (default jwt-access)
+    REST_AUTH_JWT_AUTH_REFRESH_COOKIE       JWT_AUTH_REFRESH_COOKIE (default jwt-refresh)
+    REST_AUTH_JWT_AUTH_REFRESH_COOKIE_PATH  JWT_AUTH_REFRESH_COOKIE_PATH (default /)
+    REST_AUTH_JWT_AUTH_SAMESITE             JWT_AUTH_SAMESITE: Lax (default), Strict or None
+    REST_AUTH_JWT_AUTH_SECURE               JWT_AUTH_SECURE (1/0, default 0)
+    REST_AUTH_JWT_AUTH_COOKIE_USE_CSRF      JWT_AUTH_COOKIE_USE_CSRF (1/0, default 0)
 """
 
 import os
@@ -59,13 +78,28 @@ if LOGIN_FIELD not in ("username", "email"):
     raise ValueError(f"DJOSER_LOGIN_FIELD={LOGIN_FIELD!r}: expected username or email")
 EMAIL_LOGIN = LOGIN_FIELD == "email"
 
+URL_LAYOUTS = ("djoser", "simplejwt", "dj-rest-auth")
+URL_LAYOUT = os.environ.get("DJANGO_URL_LAYOUT", "djoser")
+if URL_LAYOUT not in URL_LAYOUTS:
+    raise ValueError(f"DJANGO_URL_LAYOUT={URL_LAYOUT!r}: expected one of {', '.join(URL_LAYOUTS)}")
+REST_AUTH_LAYOUT = URL_LAYOUT == "dj-rest-auth"
+if REST_AUTH_LAYOUT and EMAIL_LOGIN:
+    raise ValueError(
+        "DJANGO_URL_LAYOUT=dj-rest-auth is served with Django's own User only, "
+        "not with DJOSER_LOGIN_FIELD=email"
+    )
+
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
-    "djoser",
+    # Installed only where its URLs are: the other layouts run without djoser.
+    *(["djoser"] if URL_LAYOUT == "djoser" else []),
     "corsheaders",
+    # dj-rest-auth logs in through Django's login() too (its default SESSION_LOGIN), which
+    # needs sessions; that login is also what hands out the csrftoken cookie.
+    *(["django.contrib.sessions", "dj_rest_auth"] if REST_AUTH_LAYOUT else []),
     # The custom user model exists only in the email variant, so the default one keeps
     # Django's own auth.User and its tables.
     *(["accounts"] if EMAIL_LOGIN else []),
@@ -89,6 +123,7 @@ TEST_HOOKS = env_flag("DJANGO_TEST_HOOKS")
 MIDDLEWARE = [
     *(["project.test_hooks.TestHooksMiddleware"] if TEST_HOOKS else []),
     "django.middleware.security.SecurityMiddleware",
+    *(["django.contrib.sessions.middleware.SessionMiddleware"] if REST_AUTH_LAYOUT else []),
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,9 +156,35 @@ USE_TZ = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # The access token from the Authorization header, or else from its cookie.
+        "dj_rest_auth.jwt_auth.JWTCookieAuthentication"
+        if REST_AUTH_LAYOUT
+        else "rest_framework_simplejwt.authentication.JWTAuthentication",
     ),
 }
+
+# dj-rest-auth's cookie wire: both tokens in httpOnly cookies, their expiry in the login body.
+# test_hooks.py's lifetimes apply to the cookies' Max-Age too: dj-rest-auth reads SimpleJWT's
+# settings at every response.
+SAMESITE_VALUES = ("Lax", "Strict", "None")
+REST_AUTH = {
+    "USE_JWT": True,
+    "JWT_AUTH_HTTPONLY": True,
+    "JWT_AUTH_COOKIE": os.environ.get("REST_AUTH_JWT_AUTH_COOKIE", "jwt-access"),
+    "JWT_AUTH_REFRESH_COOKIE": os.environ.get("REST_AUTH_JWT_AUTH_REFRESH_COOKIE", "jwt-refresh"),
+    "JWT_AUTH_REFRESH_COOKIE_PATH": os.environ.get("REST_AUTH_JWT_AUTH_REFRESH_COOKIE_PATH", "/"),
+    "JWT_AUTH_SAMESITE": os.environ.get("REST_AUTH_JWT_AUTH_SAMESITE", "Lax"),
+    "JWT_AUTH_SECURE": env_flag("REST_AUTH_JWT_AUTH_SECURE"),
+    "JWT_AUTH_RETURN_EXPIRATION": True,
+    "JWT_AUTH_COOKIE_USE_CSRF": env_flag("REST_AUTH_JWT_AUTH_COOKIE_USE_CSRF"),
+    # JWT only: no DRF authtoken table.
+    "TOKEN_MODEL": None,
+}
+if REST_AUTH["JWT_AUTH_SAMESITE"] not in SAMESITE_VALUES:
+    raise ValueError(
+        f"REST_AUTH_JWT_AUTH_SAMESITE={REST_AUTH['JWT_AUTH_SAMESITE']!r}: "
+        f"expected one of {', '.join(SAMESITE_VALUES)}"
+    )
 
 # test_hooks.py changes the four token settings while the server runs.
 SIMPLE_JWT = {
@@ -145,6 +206,15 @@ DJOSER = {"LOGIN_FIELD": LOGIN_FIELD, "TOKEN_MODEL": None}
 
 CORS_ALLOWED_ORIGINS = [origin for origin in env_list("CORS_ALLOWED_ORIGINS") if origin != "*"]
 CORS_ALLOW_ALL_ORIGINS = "*" in env_list("CORS_ALLOWED_ORIGINS")
+# Credentials (cookies) across origins: django-cors-headers would answer `*` and the browser
+# would refuse every credentialed answer, so that pair is refused here instead.
+CORS_ALLOW_CREDENTIALS = env_flag("CORS_ALLOW_CREDENTIALS")
+if CORS_ALLOW_CREDENTIALS and CORS_ALLOW_ALL_ORIGINS:
+    raise ValueError(
+        "CORS_ALLOW_CREDENTIALS with CORS_ALLOWED_ORIGINS=*: a browser refuses credentials "
+        "with a wildcard origin; list the exact origins instead"
+    )
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The README's advice for a cross-origin deployment: the client honours Retry-After on 429/503.
 CORS_EXPOSE_HEADERS = ["retry-after"]
 

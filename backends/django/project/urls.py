@@ -1,11 +1,51 @@
-"""The seed API's URLs: djoser's users and JWT views under /api/v1/auth/, plus SimpleJWT's
-blacklist view (logout), which djoser does not route."""
+"""The API's URLs, by DJANGO_URL_LAYOUT (project/settings.py):
 
+- djoser: djoser's users and JWT views under /api/v1/auth/, plus SimpleJWT's blacklist view
+  (logout), which djoser does not route;
+- simplejwt: SimpleJWT's own views at the URLs its documentation gives (api/token/,
+  api/token/refresh/, api/token/verify/, api/token/blacklist/) and the app's own
+  api/me/; no registration;
+- dj-rest-auth: dj-rest-auth's views under /api/auth/ (login/, logout/, user/,
+  token/refresh/, token/verify/, password/change/ and its password reset views), the tokens
+  in httpOnly cookies.
+"""
+
+from django.conf import settings
 from django.urls import include, path
-from rest_framework_simplejwt.views import TokenBlacklistView
+from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
+    TokenObtainPairView,
+    TokenRefreshView,
+    TokenVerifyView,
+)
 
-urlpatterns = [
-    path("api/v1/auth/", include("djoser.urls")),
-    path("api/v1/auth/", include("djoser.urls.jwt")),
-    path("api/v1/auth/jwt/blacklist/", TokenBlacklistView.as_view(), name="jwt-blacklist"),
-]
+from project.me import MeView
+
+
+def djoser_urls() -> list:
+    return [
+        path("api/v1/auth/", include("djoser.urls")),
+        path("api/v1/auth/", include("djoser.urls.jwt")),
+        path("api/v1/auth/jwt/blacklist/", TokenBlacklistView.as_view(), name="jwt-blacklist"),
+    ]
+
+
+def simplejwt_urls() -> list:
+    return [
+        path("api/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
+        path("api/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+        path("api/token/verify/", TokenVerifyView.as_view(), name="token_verify"),
+        path("api/token/blacklist/", TokenBlacklistView.as_view(), name="token_blacklist"),
+        path("api/me/", MeView.as_view(), name="me"),
+    ]
+
+
+def rest_auth_urls() -> list:
+    return [path("api/auth/", include("dj_rest_auth.urls"))]
+
+
+urlpatterns = {
+    "djoser": djoser_urls,
+    "simplejwt": simplejwt_urls,
+    "dj-rest-auth": rest_auth_urls,
+}[settings.URL_LAYOUT]()

@@ -21,7 +21,7 @@ START_TIMEOUT_S = 60
 # (scripts/lib.sh's INTERCEPTOR_TOOLS_DIR, where scripts/django finds its virtualenv, and
 # INTERCEPTOR_T0 are the scripts' own, not the server's.)
 INHERITED_SETTINGS = re.compile(
-    r"^(INTERCEPTOR_(?!TOOLS_DIR$|T0$)|SIMPLE_JWT_|DJOSER_|CORS_|DJANGO_|RUST_LOG$)"
+    r"^(INTERCEPTOR_(?!TOOLS_DIR$|T0$)|SIMPLE_JWT_|DJOSER_|CORS_|CSRF_|REST_AUTH_|DJANGO_|RUST_LOG$)"
 )
 
 

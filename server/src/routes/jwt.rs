@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::View;
 use crate::clock::unix_seconds;
-use crate::db::{self, BlacklistEntry};
+use crate::db::{self, BlacklistEntry, User};
 use crate::errors::{ApiError, FieldErrors};
 use crate::families;
 use crate::input::{CharField, Payload};
@@ -36,9 +36,9 @@ pub const BLACKLIST: View = View {
 };
 
 #[derive(Serialize)]
-struct Pair {
-    refresh: String,
-    access: String,
+pub(crate) struct Pair {
+    pub(crate) refresh: String,
+    pub(crate) access: String,
 }
 
 #[derive(Serialize)]
@@ -82,6 +82,12 @@ pub async fn create(
         _ => return Err(ApiError::NoActiveAccount),
     };
 
+    Ok(Json(issue_pair(&state, &user).await?).into_response())
+}
+
+/// A new refresh token for `user`, recorded as outstanding, and its access token
+/// (SimpleJWT's `RefreshToken.for_user`), as login issues them.
+pub(crate) async fn issue_pair(state: &AppState, user: &User) -> Result<Pair, ApiError> {
     let settings = state.token_settings();
     let now = state.clock().now();
     let user_id = user.id.to_string();
@@ -92,16 +98,15 @@ pub async fn create(
         settings.refresh_ttl,
     );
     let access = Claims::new(TokenType::Access, Some(&user_id), now, settings.access_ttl);
-    let (jti, created, expires) = (refresh.jti.clone(), refresh.iat, refresh.exp);
+    let (jti, created, expires, id) = (refresh.jti.clone(), refresh.iat, refresh.exp, user.id);
     state
         .db()
-        .call(move |conn| db::outstand(conn, &jti, Some(user.id), created, expires))
+        .call(move |conn| db::outstand(conn, &jti, Some(id), created, expires))
         .await?;
-    Ok(Json(Pair {
+    Ok(Pair {
         refresh: state.signer().encode(&refresh),
         access: state.signer().encode(&access),
     })
-    .into_response())
 }
 
 /// Reads the one required token field of refresh, verify and blacklist.
@@ -125,7 +130,7 @@ fn verify_signature(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiErr
 }
 
 /// `RefreshToken(raw)`: verify, then refuse a blacklisted jti.
-async fn verify_refresh(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiError> {
+pub(crate) async fn verify_refresh(state: &AppState, raw: &str) -> Result<VerifiedToken, ApiError> {
     let token = verify_signature(state, raw)?;
     let jti = token.jti();
     if state
@@ -267,6 +272,17 @@ pub async fn blacklist(
 ) -> Result<Response, ApiError> {
     let raw = token_field(&input, "refresh")?;
     let token = verify_refresh(&state, &raw).await?;
+    if !blacklist_token(&state, &token).await? {
+        return Err(ApiError::Token(TokenError::Blacklisted));
+    }
+    Ok(Json(Empty {}).into_response())
+}
+
+/// `token.blacklist()`: whether this call blacklisted it (not an earlier one).
+pub(crate) async fn blacklist_token(
+    state: &AppState,
+    token: &VerifiedToken,
+) -> Result<bool, ApiError> {
     let entry = BlacklistEntry {
         jti: token.jti(),
         user_id: token.user_id().flatten(),
@@ -284,8 +300,5 @@ pub async fn blacklist(
             db::blacklist(conn, &BlacklistEntry { user_id, ..entry })
         })
         .await?;
-    if !inserted {
-        return Err(ApiError::Token(TokenError::Blacklisted));
-    }
-    Ok(Json(Empty {}).into_response())
+    Ok(inserted)
 }

@@ -2,6 +2,8 @@
 //! Django's 404 page and, with `--static-dir`, the single-page app.
 
 pub mod jwt;
+pub mod rest_auth;
+pub mod simplejwt;
 pub mod users;
 
 use axum::body::Body;
@@ -15,6 +17,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use tower::ServiceExt as _;
 
+use crate::config::UrlLayout;
 use crate::errors::ApiError;
 use crate::state::AppState;
 
@@ -26,8 +29,8 @@ pub const USERS: &str = "/api/v1/auth/users/";
 pub const USERS_ME: &str = "/api/v1/auth/users/me/";
 pub const USERS_SET_PASSWORD: &str = "/api/v1/auth/users/set_password/";
 
-/// Every API path; an unslashed one is redirected here (except the three that [`api`]
-/// serves without their slash).
+/// Every djoser API path; an unslashed one is redirected here (except the three that
+/// [`api`] serves without their slash).
 pub const API_PATHS: [&str; 7] = [
     JWT_CREATE,
     JWT_REFRESH,
@@ -101,7 +104,7 @@ impl View {
 }
 
 /// A POST-only SimpleJWT view (`authentication_classes = ()`).
-fn jwt_view<H, T>(view: View, handler: H) -> MethodRouter<AppState>
+pub(crate) fn jwt_view<H, T>(view: View, handler: H) -> MethodRouter<AppState>
 where
     H: axum::handler::Handler<T, AppState>,
     T: 'static,
@@ -111,8 +114,27 @@ where
     )
 }
 
-/// The API router (paths include `/api/`).
-pub fn api() -> Router<AppState> {
+/// The API router of a URL layout (paths include `/api/`).
+pub fn api(layout: UrlLayout) -> Router<AppState> {
+    match layout {
+        UrlLayout::Djoser => djoser(),
+        UrlLayout::SimpleJwt => simplejwt::routes(),
+        UrlLayout::RestAuth => rest_auth::routes(),
+    }
+}
+
+/// The paths an unslashed request is redirected to (Django's `APPEND_SLASH`): those a
+/// layout routes with `path()`, which needs the slash.
+fn slashed_paths(layout: UrlLayout) -> &'static [&'static str] {
+    match layout {
+        UrlLayout::Djoser => &API_PATHS,
+        UrlLayout::SimpleJwt => &simplejwt::PATHS,
+        UrlLayout::RestAuth => &[],
+    }
+}
+
+/// djoser's routes.
+fn djoser() -> Router<AppState> {
     // djoser routes these three with `re_path(r"^jwt/create/?")`: the slash is optional,
     // so they answer without it instead of redirecting.
     let unslashed = |path: &'static str| path.trim_end_matches('/');
@@ -156,7 +178,7 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
     if path == "/api" || path.starts_with("/api/") {
         if !path.ends_with('/') {
             let slashed = format!("{path}/");
-            if API_PATHS.contains(&slashed.as_str()) {
+            if slashed_paths(state.url_layout()).contains(&slashed.as_str()) {
                 let location = match request.uri().query() {
                     Some(query) => format!("{slashed}?{query}"),
                     None => slashed,

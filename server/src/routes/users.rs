@@ -262,13 +262,24 @@ pub async fn set_password(
             input::REQUIRED,
         )));
     };
+    change_password(&state, &user, "new_password", new_password).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Runs the password validators on `new_password` (their messages under `field`), then
+/// stores its hash.
+pub(crate) async fn change_password(
+    state: &AppState,
+    user: &User,
+    field: &str,
+    new_password: String,
+) -> Result<(), ApiError> {
     let problems = password_problems(&new_password);
     if !problems.is_empty() {
         let mut errors = FieldErrors::new();
-        errors.add("new_password", problems);
+        errors.add(field, problems);
         return Err(ApiError::Validation(errors));
     }
-
     let password_hash = state.passwords().hash(new_password).await?;
     let id = user.id;
     let stored = state
@@ -278,7 +289,7 @@ pub async fn set_password(
     if !stored {
         return Err(ApiError::NotFound);
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }
 
 /// Other methods on `users/set_password/`: authenticated first, then metadata or 405.
@@ -401,21 +412,7 @@ async fn username_registration(
 
     let username = CharField::REQUIRED.take(fields, "username", &mut errors);
     if let Some(name) = username.clone() {
-        let mut problems = Vec::new();
-        if !input::is_valid_username(&name) {
-            problems.push(USERNAME_INVALID.to_owned());
-        }
-        let taken = state
-            .db()
-            .call(move |conn| db::username_exists(conn, &name))
-            .await?;
-        if taken {
-            problems.push(USERNAME_TAKEN.to_owned());
-        }
-        if let Some(name) = username.as_deref() {
-            problems.extend(input::max_length_error(name, USERNAME_MAX));
-        }
-        errors.add("username", problems);
+        errors.add("username", username_problems(state, name, None).await?);
     }
 
     let password = CharField::REQUIRED.take(fields, "password", &mut errors);
@@ -434,6 +431,29 @@ async fn username_registration(
         display_name: String::new(),
         password,
     })
+}
+
+/// The `username` field's validators, in the order DRF reports them: the character set,
+/// uniqueness (a user may keep their own: `owner`), then the maximum length.
+pub(crate) async fn username_problems(
+    state: &AppState,
+    name: String,
+    owner: Option<i64>,
+) -> Result<Vec<String>, ApiError> {
+    let mut problems = Vec::new();
+    if !input::is_valid_username(&name) {
+        problems.push(USERNAME_INVALID.to_owned());
+    }
+    let too_long = input::max_length_error(&name, USERNAME_MAX);
+    let holder = state
+        .db()
+        .call(move |conn| db::user_by_username(conn, &name))
+        .await?;
+    if holder.is_some_and(|holder| Some(holder.id) != owner) {
+        problems.push(USERNAME_TAKEN.to_owned());
+    }
+    problems.extend(too_long);
+    Ok(problems)
 }
 
 /// The email-login model: `display_name`, `email` (required, unique), `password`. The
