@@ -2,9 +2,9 @@
 //! Django's 404 page and, with `--static-dir`, the single-page app.
 
 pub mod jwt;
+pub mod static_site;
 pub mod users;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE, LOCATION, VARY};
 use axum::http::{HeaderValue, Method, StatusCode};
@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde::Serialize;
-use tower::ServiceExt as _;
 
 use crate::errors::ApiError;
 use crate::state::AppState;
@@ -167,10 +166,7 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
         return page_not_found();
     }
     match state.static_files() {
-        Some(files) => match files.clone().oneshot(request).await {
-            Ok(response) => response.map(Body::new),
-            Err(never) => match never {},
-        },
+        Some(files) => static_site::serve(files, request).await,
         None => page_not_found(),
     }
 }
