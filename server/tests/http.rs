@@ -400,17 +400,10 @@ async fn static_dir_serves_files_precompressed_and_falls_back_to_index() {
     write(dir.path(), "pkg/app.js", b"plain js");
     write(dir.path(), "pkg/app.js.br", b"brotli js");
     write(dir.path(), "pkg/app.js.gz", b"gzip js");
-    let h = Harness::with(Settings {
-        static_dir: Some(dir.path().to_owned()),
-        ..Settings::default()
-    })
-    .await;
-    let get = |path: &str, encoding: Option<&'static str>| {
-        let mut builder = request(Method::GET, path);
-        if let Some(encoding) = encoding {
-            builder = builder.header(header::ACCEPT_ENCODING, encoding);
-        }
-        builder.body(Body::empty()).expect("request")
+    let h = serving(dir.path()).await;
+    let get = |path: &str, encoding: Option<&'static str>| match encoding {
+        Some(encoding) => get_with(path, &[(header::ACCEPT_ENCODING, encoding)]),
+        None => get_with(path, &[]),
     };
 
     let reply = h.send(get("/", None)).await;
@@ -469,6 +462,15 @@ fn varies_on_encoding(reply: &Reply) -> bool {
         .is_some_and(|vary| vary.split(',').any(|name| name.trim() == "Accept-Encoding"))
 }
 
+/// The app with `dir` as its `--static-dir`.
+async fn serving(dir: &Path) -> Harness {
+    Harness::with(Settings {
+        static_dir: Some(dir.to_owned()),
+        ..Settings::default()
+    })
+    .await
+}
+
 fn get_with(path: &str, headers: &[(header::HeaderName, &str)]) -> axum::http::Request<Body> {
     let mut builder = request(Method::GET, path);
     for (name, value) in headers {
@@ -480,11 +482,7 @@ fn get_with(path: &str, headers: &[(header::HeaderName, &str)]) -> axum::http::R
 #[tokio::test]
 async fn hashed_files_are_immutable_and_everything_else_is_revalidated() {
     let dir = built_site();
-    let h = Harness::with(Settings {
-        static_dir: Some(dir.path().to_owned()),
-        ..Settings::default()
-    })
-    .await;
+    let h = serving(dir.path()).await;
     const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
     for (path, encoding, body) in [
@@ -531,11 +529,7 @@ async fn hashed_files_are_immutable_and_everything_else_is_revalidated() {
 #[tokio::test]
 async fn an_unchanged_page_or_file_revalidates_with_a_304() {
     let dir = built_site();
-    let h = Harness::with(Settings {
-        static_dir: Some(dir.path().to_owned()),
-        ..Settings::default()
-    })
-    .await;
+    let h = serving(dir.path()).await;
     for (path, encoding, policy) in [
         ("/", "gzip", "no-cache"),
         ("/login", "gzip", "no-cache"),
