@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Prints what the browser downloads from a trunk build, raw, gzip -9 and brotli -q 11.
+"""Prints what the browser downloads from a build (trunk's, or Vite's with its assets/ folder),
+raw, gzip -9 and brotli -q 11.
 
 Usage: scripts/size.py DIST [--budget FILE]
 With --budget, exits 1 when the gzip total of HTML + wasm + JS + CSS grows past the number in
@@ -23,7 +24,7 @@ def main():
     if "--budget" in sys.argv:
         lines = pathlib.Path(sys.argv[sys.argv.index("--budget") + 1]).read_text().splitlines()
         budget = int(next(l for l in lines if l.strip() and not l.startswith("#")).strip())
-    files = sorted(p for p in dist.iterdir() if p.suffix in SHIPPED)
+    files = sorted(p for p in dist.rglob("*") if p.is_file() and p.suffix in SHIPPED)
     if not files:
         sys.exit(f"no .html/.wasm/.js/.css files in {dist}: run trunk build --release first")
     totals = [0, 0, 0]
@@ -35,7 +36,7 @@ def main():
             compressed(path, ["brotli", "-q", "11", "-c"]),
         ]
         totals = [t + s for t, s in zip(totals, sizes)]
-        print(f"{path.name:<48} {sizes[0]:>9} {sizes[1]:>9} {sizes[2]:>9}")
+        print(f"{str(path.relative_to(dist)):<48} {sizes[0]:>9} {sizes[1]:>9} {sizes[2]:>9}")
     print(f"{'total (html + wasm + js + css)':<48} {totals[0]:>9} {totals[1]:>9} {totals[2]:>9}")
     if budget is not None:
         verdict = "within" if totals[1] <= budget else "OVER"

@@ -5,7 +5,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::http::HeaderValue;
-use tower_http::services::{ServeDir, ServeFile};
 
 use crate::clock::{unix_seconds, Clock};
 use crate::config::{
@@ -15,6 +14,7 @@ use crate::config::{
 use crate::cookies::CookieSettings;
 use crate::db::{self, Db, DbError, NewUser};
 use crate::passwords::{PasswordError, Passwords};
+use crate::routes::static_site::{static_files, StaticFiles};
 use crate::test_hooks::TestHooks;
 use crate::tokens::Signer;
 
@@ -35,9 +35,6 @@ pub enum InitError {
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
-
-/// A built single-page app: files from the directory, `index.html` for anything else.
-pub type StaticFiles = ServeDir<ServeFile>;
 
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Clone, Debug)]
@@ -100,15 +97,7 @@ impl AppState {
                 .await?;
         }
 
-        let static_files = settings.static_dir.as_ref().map(|dir| {
-            let index = ServeFile::new(dir.join("index.html"))
-                .precompressed_br()
-                .precompressed_gzip();
-            ServeDir::new(dir)
-                .precompressed_br()
-                .precompressed_gzip()
-                .fallback(index)
-        });
+        let static_files = settings.static_dir.as_deref().map(static_files);
 
         Ok(Self {
             inner: Arc::new(Inner {

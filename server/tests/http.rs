@@ -400,17 +400,10 @@ async fn static_dir_serves_files_precompressed_and_falls_back_to_index() {
     write(dir.path(), "pkg/app.js", b"plain js");
     write(dir.path(), "pkg/app.js.br", b"brotli js");
     write(dir.path(), "pkg/app.js.gz", b"gzip js");
-    let h = Harness::with(Settings {
-        static_dir: Some(dir.path().to_owned()),
-        ..Settings::default()
-    })
-    .await;
-    let get = |path: &str, encoding: Option<&'static str>| {
-        let mut builder = request(Method::GET, path);
-        if let Some(encoding) = encoding {
-            builder = builder.header(header::ACCEPT_ENCODING, encoding);
-        }
-        builder.body(Body::empty()).expect("request")
+    let h = serving(dir.path()).await;
+    let get = |path: &str, encoding: Option<&'static str>| match encoding {
+        Some(encoding) => get_with(path, &[(header::ACCEPT_ENCODING, encoding)]),
+        None => get_with(path, &[]),
     };
 
     let reply = h.send(get("/", None)).await;
@@ -442,4 +435,134 @@ async fn static_dir_serves_files_precompressed_and_falls_back_to_index() {
 
     // The API keeps its own 404s.
     h.get("/api/v1/nope/").await.assert(404, NOT_FOUND_PAGE);
+}
+
+/// A build as trunk and Vite leave it (`scripts/compress-dist` wrote the `.gz`/`.br` files).
+fn built_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "index.html", b"<!doctype html>app");
+    write(dir.path(), "index.html.gz", b"gzipped index");
+    write(dir.path(), "app-2f0c8e4b1a9d3c57_bg.wasm", b"wasm");
+    write(dir.path(), "app-2f0c8e4b1a9d3c57_bg.wasm.gz", b"gzip wasm");
+    write(
+        dir.path(),
+        "app-2f0c8e4b1a9d3c57_bg.wasm.br",
+        b"brotli wasm",
+    );
+    write(dir.path(), "assets/index-cU-U-2de.js", b"vite js");
+    write(dir.path(), "assets/index-cU-U-2de.js.gz", b"gzip vite js");
+    write(dir.path(), "robots.txt", b"User-agent: *");
+    dir
+}
+
+/// `Vary` names `Accept-Encoding` (CORS adds `origin` beside it).
+fn varies_on_encoding(reply: &Reply) -> bool {
+    reply
+        .header("vary")
+        .is_some_and(|vary| vary.split(',').any(|name| name.trim() == "Accept-Encoding"))
+}
+
+/// The app with `dir` as its `--static-dir`.
+async fn serving(dir: &Path) -> Harness {
+    Harness::with(Settings {
+        static_dir: Some(dir.to_owned()),
+        ..Settings::default()
+    })
+    .await
+}
+
+fn get_with(path: &str, headers: &[(header::HeaderName, &str)]) -> axum::http::Request<Body> {
+    let mut builder = request(Method::GET, path);
+    for (name, value) in headers {
+        builder = builder.header(name, *value);
+    }
+    builder.body(Body::empty()).expect("request")
+}
+
+#[tokio::test]
+async fn hashed_files_are_immutable_and_everything_else_is_revalidated() {
+    let dir = built_site();
+    let h = serving(dir.path()).await;
+    const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+    for (path, encoding, body) in [
+        (
+            "/app-2f0c8e4b1a9d3c57_bg.wasm",
+            "gzip, deflate, br",
+            "brotli wasm",
+        ),
+        ("/app-2f0c8e4b1a9d3c57_bg.wasm", "gzip", "gzip wasm"),
+        ("/assets/index-cU-U-2de.js", "gzip, br", "gzip vite js"),
+    ] {
+        let reply = h
+            .send(get_with(path, &[(header::ACCEPT_ENCODING, encoding)]))
+            .await;
+        assert_eq!((reply.status.as_u16(), reply.body.as_str()), (200, body));
+        assert_eq!(reply.header("cache-control"), Some(IMMUTABLE), "{path}");
+        assert!(
+            varies_on_encoding(&reply),
+            "{path}: {:?}",
+            reply.header("vary")
+        );
+    }
+
+    for (path, body) in [
+        ("/", "<!doctype html>app"),
+        ("/index.html", "<!doctype html>app"),
+        ("/login", "<!doctype html>app"),
+        ("/robots.txt", "User-agent: *"),
+        // A hashed name that is not there (an older build's) gets the page, never for a year.
+        ("/assets/index-Zz9Zz9Zz.js", "<!doctype html>app"),
+    ] {
+        let reply = h.send(get_with(path, &[])).await;
+        assert_eq!((reply.status.as_u16(), reply.body.as_str()), (200, body));
+        assert_eq!(reply.header("cache-control"), Some("no-cache"), "{path}");
+        assert!(reply.header("last-modified").is_some(), "{path}");
+        assert!(
+            varies_on_encoding(&reply),
+            "{path}: {:?}",
+            reply.header("vary")
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_page_or_file_revalidates_with_a_304() {
+    let dir = built_site();
+    let h = serving(dir.path()).await;
+    for (path, encoding, policy) in [
+        ("/", "gzip", "no-cache"),
+        ("/login", "gzip", "no-cache"),
+        ("/login", "identity", "no-cache"),
+        (
+            "/app-2f0c8e4b1a9d3c57_bg.wasm",
+            "br",
+            "public, max-age=31536000, immutable",
+        ),
+    ] {
+        let first = h
+            .send(get_with(path, &[(header::ACCEPT_ENCODING, encoding)]))
+            .await;
+        let last_modified = first.header("last-modified").expect("Last-Modified");
+        let again = h
+            .send(get_with(
+                path,
+                &[
+                    (header::ACCEPT_ENCODING, encoding),
+                    (header::IF_MODIFIED_SINCE, last_modified),
+                ],
+            ))
+            .await;
+        assert_eq!(
+            (again.status.as_u16(), again.body.as_str()),
+            (304, ""),
+            "{path}"
+        );
+        assert_eq!(again.header("cache-control"), Some(policy), "{path}");
+        assert!(
+            varies_on_encoding(&again),
+            "{path}: {:?}",
+            again.header("vary")
+        );
+    }
 }

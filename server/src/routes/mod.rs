@@ -4,9 +4,9 @@
 pub mod jwt;
 pub mod rest_auth;
 pub mod simplejwt;
+pub mod static_site;
 pub mod users;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE, LOCATION, VARY};
 use axum::http::{HeaderValue, Method, StatusCode};
@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde::Serialize;
-use tower::ServiceExt as _;
 
 use crate::config::UrlLayout;
 use crate::errors::ApiError;
@@ -189,10 +188,7 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
         return page_not_found();
     }
     match state.static_files() {
-        Some(files) => match files.clone().oneshot(request).await {
-            Ok(response) => response.map(Body::new),
-            Err(never) => match never {},
-        },
+        Some(files) => static_site::serve(files, request).await,
         None => page_not_found(),
     }
 }
