@@ -146,6 +146,6 @@ async fn a_path_the_browser_cannot_fetch_is_refused_before_sending() {
         matches!(answer, Err(ApiError::InvalidUrl { .. })),
         "{answer:?}"
     );
-    assert_eq!(answer.map(drop).unwrap_err().code(), "invalid_url");
+    assert_eq!(answer.map(drop).expect_err("refused").code(), "invalid_url");
     assert!(server_log().await.is_empty());
 }

@@ -179,7 +179,7 @@ async fn access_for_request(tab: &Rc<TabSession>) -> ApiResult<Option<SentWith>>
     let in_flight = tab.flight.borrow().clone();
     if let Some(flight) = in_flight {
         tab.emit(|| AuthEvent::WaitingForRefresh);
-        if let Err(error) = flight.await {
+        if let Err(error) = flight.wait().await {
             return unexpired_access_after(tab, error).map(Some);
         }
     }

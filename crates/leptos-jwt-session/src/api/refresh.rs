@@ -6,8 +6,6 @@
 
 use std::rc::Rc;
 
-use futures::FutureExt;
-
 use crate::api::exchange::exchange;
 use crate::config::AuthConfig;
 use crate::http::error::{ApiError, ApiResult};
@@ -16,6 +14,7 @@ use crate::http::response::ApiResponse;
 use crate::json::{Json, JsonError};
 use crate::platform::now_ms;
 use crate::session::events::{AuthEvent, RefreshReason};
+use crate::session::flight::Flight;
 use crate::session::state::{Session, SessionEnd, StoredState};
 use crate::session::tab::TabSession;
 use crate::session::tokens::Tokens;
@@ -39,23 +38,23 @@ pub(crate) async fn refresh_replacing(
     stale: Option<String>,
     reason: RefreshReason,
 ) -> ApiResult<String> {
-    let flight = {
-        let mut slot = tab.flight.borrow_mut();
-        match slot.as_ref() {
-            Some(flight) => flight.clone(),
-            None => {
-                let flight = refresh_once(tab.clone(), stale, reason)
-                    .boxed_local()
-                    .shared();
-                *slot = Some(flight.clone());
-                // Driven to the end even if every caller stops waiting: otherwise its answer
-                // would sit unread until the next request, holding the cross-tab lock.
-                leptos::task::spawn_local(flight.clone().map(drop));
-                flight
-            }
+    let under_way = tab.flight.borrow().clone();
+    let flight = match under_way {
+        Some(flight) => flight,
+        None => {
+            let flight = Rc::new(Flight::default());
+            tab.flight.replace(Some(flight.clone()));
+            // A task of its own, driven to the end even if every caller stops waiting: otherwise
+            // its answer would sit unread until the next request, holding the cross-tab lock.
+            let (tab, landing) = (tab.clone(), flight.clone());
+            leptos::task::spawn_local(async move {
+                let outcome = refresh_once(tab, stale, reason).await;
+                landing.land(outcome);
+            });
+            flight
         }
     };
-    flight.await
+    flight.wait().await
 }
 
 async fn refresh_once(

@@ -54,7 +54,7 @@ pub fn provide_auth(config: AuthConfig) -> Auth {
     let tab = TabSession::restore(config, signals, hub.clone());
     StoredValue::new_local(tab.follow_other_tabs());
     let store = AuthStore::new(signals, tab.clone());
-    let keeper = keep_session_fresh(tab.clone(), signals.tokens);
+    let keeper = keep_session_fresh(tab.clone());
     let client = ApiClient::new(tab);
     provide_context(store);
     provide_context(client);

@@ -4,10 +4,14 @@
 //! One timer, rescheduled whenever the tokens change (here or in another tab). No timer runs
 //! while the tab is hidden; on its return the refresh happens at once if it is due. A failed
 //! refresh that says nothing about the session (network, 5xx, 429, timeout) is retried with
-//! exponential backoff, and the state shows as [`Connectivity::Reconnecting`] meanwhile.
+//! exponential backoff, and the state shows as [`Connectivity::Reconnecting`] meanwhile, until a
+//! refresh gets through, here or anywhere else.
+//!
+//! Driven by the tab's session (which tells it when the tokens change) rather than by a reactive
+//! effect: plain cells and one timer, and no signal of its own but the two it shows.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
@@ -17,8 +21,7 @@ use crate::api::refresh::{refresh_due_at, refresh_replacing};
 use crate::http::error::ApiError;
 use crate::platform::{now_ms, random};
 use crate::session::events::RefreshReason;
-use crate::session::tab::TabSession;
-use crate::session::tokens::Tokens;
+use crate::session::tab::{set_if_changed, TabSession};
 
 /// Whether refreshes are getting through.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,119 +82,174 @@ impl SessionKeeper {
     }
 
     fn set_connectivity(&self, connectivity: Connectivity) {
-        if self
-            .connectivity
-            .try_with_untracked(|current| *current != connectivity)
-            == Some(true)
-        {
-            self.connectivity.try_set(connectivity);
-        }
+        set_if_changed(self.connectivity, connectivity);
+    }
+
+    fn show_next_refresh(&self, at: Option<f64>) {
+        set_if_changed(self.next_refresh_at, at);
     }
 }
 
-/// Starts refreshing the tab's session ahead of expiry, for as long as the current reactive
-/// owner lives. `tokens` is the store's signal, which the schedule follows.
-pub(crate) fn keep_session_fresh(
+/// The schedule of one tab's refreshes: one timer, set again whenever the tokens change (a
+/// login, a refresh here or in another tab), the tab is shown or hidden, or the network returns.
+struct Schedule {
     tab: Rc<TabSession>,
-    tokens: RwSignal<Option<Tokens>>,
-) -> SessionKeeper {
-    let keeper = SessionKeeper {
-        connectivity: RwSignal::new(Connectivity::Online),
-        next_refresh_at: RwSignal::new(None),
-    };
-    let window = tab.config.window();
-    let document = window.as_ref().and_then(|window| window.document());
-    let visible = RwSignal::new(document.as_ref().is_none_or(|d| !d.hidden()));
-    // Bumped to reschedule when something the effect does not track has changed.
-    let wake = RwSignal::new(0u32);
-    let failures = Rc::new(Cell::new(0u32));
-    let last_run_at = Rc::new(Cell::new(f64::MIN));
+    keeper: SessionKeeper,
+    timer: RefCell<Option<Timeout>>,
+    visible: Cell<bool>,
+    last_run_at: Cell<f64>,
+    failures: Cell<u32>,
+    /// After a failed refresh: when to try again, and the access token that was then current.
+    retry: RefCell<Option<(f64, Option<String>)>>,
+    _listeners: Vec<EventListener>,
+}
 
-    let mut listeners = Vec::new();
-    if let Some(document) = document {
-        let (watched, tab) = (document.clone(), tab.clone());
-        listeners.push(EventListener::new(
-            &document,
-            "visibilitychange",
-            move |_| {
-                // A tab coming back may have slept through other tabs' storage events.
-                tab.sync_from_storage();
-                visible.try_set(!watched.hidden());
-            },
-        ));
+impl Schedule {
+    /// Sets the timer for the next refresh, or none: no session, or a hidden tab (which
+    /// refreshes at once when shown again, if due by then).
+    fn reschedule(self: &Rc<Self>) {
+        self.timer.replace(None);
+        let Some(tokens) = self.tab.tokens() else {
+            self.recovered();
+            self.keeper.show_next_refresh(None);
+            return;
+        };
+        // A request, or another tab, refreshed since the failure: the outage is over for this
+        // session, and retrying the old token's refresh would rotate once more for nothing.
+        let moved_on = self
+            .retry
+            .borrow()
+            .as_ref()
+            .is_some_and(|(_, failed)| failed.as_deref() != Some(tokens.access.as_str()));
+        if moved_on {
+            self.recovered();
+        }
+        let due = match self.retry.borrow().as_ref() {
+            Some((retry_at, _)) => *retry_at,
+            None => refresh_due_at(&self.tab.config, &tokens).unwrap_or_else(now_ms),
+        };
+        let due = due.max(self.last_run_at.get() + MIN_SPACING_MS);
+        self.keeper.show_next_refresh(Some(due));
+        if self.visible.get() {
+            let delay = (due - now_ms()).clamp(0.0, f64::from(i32::MAX)) as u32;
+            let schedule = Rc::downgrade(self);
+            let timer = Timeout::new(delay, move || {
+                if let Some(schedule) = schedule.upgrade() {
+                    schedule.run();
+                }
+            });
+            self.timer.replace(Some(timer));
+        }
     }
-    if let Some(window) = &window {
-        // Back online: retry now rather than at the end of the backoff.
-        listeners.push(EventListener::new(window, "online", move |_| {
-            keeper.connectivity.try_update(|state| {
+
+    fn recovered(&self) {
+        self.failures.set(0);
+        self.retry.replace(None);
+        self.keeper.set_connectivity(Connectivity::Online);
+    }
+
+    /// Refreshes now. The task may outlive the page: it holds the schedule, not the signals.
+    fn run(self: &Rc<Self>) {
+        self.last_run_at.set(now_ms());
+        let schedule = self.clone();
+        leptos::task::spawn_local(async move {
+            let tab = &schedule.tab;
+            let stale = tab.tokens().map(|tokens| tokens.access);
+            match refresh_replacing(tab, stale.clone(), RefreshReason::Expiring).await {
+                Ok(_) => schedule.recovered(),
+                // The session is over; the tokens going away reschedules (to nothing).
+                Err(ApiError::SessionExpired) => {}
+                Err(error) => {
+                    let attempt = schedule.failures.get() + 1;
+                    schedule.failures.set(attempt);
+                    let retry_at = now_ms() + backoff_ms(attempt, &error, random());
+                    schedule.retry.replace(Some((retry_at, stale)));
+                    schedule
+                        .keeper
+                        .set_connectivity(Connectivity::Reconnecting {
+                            attempt,
+                            retry_at,
+                            reason: error,
+                        });
+                }
+            }
+            schedule.reschedule();
+        });
+    }
+
+    /// Back online: the next try is now rather than at the end of the backoff.
+    fn retry_now(self: &Rc<Self>) {
+        let retrying = self.retry.borrow_mut().as_mut().map(|(retry_at, _)| {
+            *retry_at = now_ms();
+        });
+        if retrying.is_some() {
+            self.keeper.connectivity.try_update(|state| {
                 if let Connectivity::Reconnecting { retry_at, .. } = state {
                     *retry_at = now_ms();
                 }
             });
-            wake.try_update(|n| *n = n.wrapping_add(1));
-        }));
-    }
-
-    let run = {
-        let (tab, failures, last_run_at) = (tab.clone(), failures.clone(), last_run_at.clone());
-        move || {
-            last_run_at.set(now_ms());
-            let (tab, failures) = (tab.clone(), failures.clone());
-            // May outlive the owner: it touches only its `Rc`s and `try_` accessors.
-            leptos::task::spawn_local(async move {
-                let stale = tab.tokens().map(|tokens| tokens.access);
-                match refresh_replacing(&tab, stale, RefreshReason::Expiring).await {
-                    Ok(_) => {
-                        failures.set(0);
-                        keeper.set_connectivity(Connectivity::Online);
-                    }
-                    // The session is over; the effect sees the tokens go.
-                    Err(ApiError::SessionExpired) => {}
-                    Err(error) => {
-                        let attempt = failures.get() + 1;
-                        failures.set(attempt);
-                        let wait = backoff_ms(attempt, &error, random());
-                        keeper.set_connectivity(Connectivity::Reconnecting {
-                            attempt,
-                            retry_at: now_ms() + wait,
-                            reason: error,
-                        });
-                    }
-                }
-                wake.try_update(|n| *n = n.wrapping_add(1));
-            });
+            self.reschedule();
         }
-    };
+    }
+}
 
-    let timer = StoredValue::new_local(None::<Timeout>);
+/// Starts refreshing the tab's session ahead of expiry (unless the config says not to), for as
+/// long as the current reactive owner lives.
+pub(crate) fn keep_session_fresh(tab: Rc<TabSession>) -> SessionKeeper {
+    let keeper = SessionKeeper {
+        connectivity: RwSignal::new(Connectivity::Online),
+        next_refresh_at: RwSignal::new(None),
+    };
     if !tab.config.refresh_ahead {
-        StoredValue::new_local(listeners);
         return keeper;
     }
-    Effect::new(move |_| {
-        wake.track();
-        let tokens = tokens.get();
-        let visible = visible.get();
-        timer.set_value(None);
-        let Some(tokens) = tokens else {
-            failures.set(0);
-            keeper.next_refresh_at.set(None);
-            keeper.set_connectivity(Connectivity::Online);
-            return;
-        };
-        let due = match keeper.connectivity.get_untracked() {
-            Connectivity::Reconnecting { retry_at, .. } => retry_at,
-            Connectivity::Online => refresh_due_at(&tab.config, &tokens).unwrap_or_else(now_ms),
-        };
-        let due = due.max(last_run_at.get() + MIN_SPACING_MS);
-        keeper.next_refresh_at.set(Some(due));
-        if visible {
-            let delay = (due - now_ms()).clamp(0.0, f64::from(i32::MAX)) as u32;
-            timer.set_value(Some(Timeout::new(delay, run.clone())));
+    let window = tab.config.window();
+    let document = window.as_ref().and_then(|window| window.document());
+    let schedule = Rc::new_cyclic(|weak: &Weak<Schedule>| {
+        let mut listeners = Vec::new();
+        if let Some(document) = &document {
+            let (watched, weak, tab) = (document.clone(), weak.clone(), tab.clone());
+            listeners.push(EventListener::new(
+                document,
+                "visibilitychange",
+                move |_| {
+                    // A tab coming back may have slept through other tabs' storage events.
+                    tab.sync_from_storage();
+                    if let Some(schedule) = weak.upgrade() {
+                        schedule.visible.set(!watched.hidden());
+                        schedule.reschedule();
+                    }
+                },
+            ));
+        }
+        if let Some(window) = &window {
+            let weak = weak.clone();
+            listeners.push(EventListener::new(window, "online", move |_| {
+                if let Some(schedule) = weak.upgrade() {
+                    schedule.retry_now();
+                }
+            }));
+        }
+        Schedule {
+            tab: tab.clone(),
+            keeper,
+            timer: RefCell::new(None),
+            visible: Cell::new(document.as_ref().is_none_or(|d| !d.hidden())),
+            last_run_at: Cell::new(f64::MIN),
+            failures: Cell::new(0),
+            retry: RefCell::new(None),
+            _listeners: listeners,
         }
     });
-    // Removed, with the timer, when the owner goes.
-    StoredValue::new_local(listeners);
+    let weak = Rc::downgrade(&schedule);
+    tab.watch_tokens(Box::new(move || {
+        if let Some(schedule) = weak.upgrade() {
+            schedule.reschedule();
+        }
+    }));
+    schedule.reschedule();
+    // Dropped with the owner, and with it the timer and the listeners.
+    StoredValue::new_local(schedule);
     keeper
 }
 

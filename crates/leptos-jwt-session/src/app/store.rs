@@ -12,22 +12,19 @@ use crate::session::user::SessionUser;
 /// Reactive session state: whether someone is logged in, who, and how the last session ended.
 /// `Copy`; [`use_auth`](crate::use_auth) takes it from context.
 ///
-/// Whether the user is authenticated is derived from the tokens, never stored apart, so the two
-/// cannot disagree. The state changes only through the client (logging in, refreshing, logging
-/// out) or through another tab; every tab sharing `localStorage` shows the same session.
+/// Whether the user is authenticated is set from the tokens in the one place that sets both, so
+/// the two cannot disagree. The state changes only through the client (logging in, refreshing,
+/// logging out) or through another tab; every tab sharing `localStorage` shows the same session.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthStore {
     signals: Signals,
-    authenticated: Memo<bool>,
     tab: StoredValue<Rc<TabSession>, LocalStorage>,
 }
 
 impl AuthStore {
     pub(crate) fn new(signals: Signals, tab: Rc<TabSession>) -> Self {
-        let tokens = signals.tokens;
         Self {
             signals,
-            authenticated: Memo::new(move |_| tokens.with(Option::is_some)),
             tab: StoredValue::new_local(tab),
         }
     }
@@ -35,13 +32,16 @@ impl AuthStore {
     /// Whether there is a session (tracked).
     #[must_use]
     pub fn is_authenticated(&self) -> bool {
-        self.authenticated.try_get().unwrap_or(false)
+        self.signals.authenticated.try_get().unwrap_or(false)
     }
 
     /// Whether there is a session, without subscribing to it.
     #[must_use]
     pub fn is_authenticated_untracked(&self) -> bool {
-        self.authenticated.try_get_untracked().unwrap_or(false)
+        self.signals
+            .authenticated
+            .try_get_untracked()
+            .unwrap_or(false)
     }
 
     /// The current user as `U` (tracked): known from the login on, and kept with the session

@@ -4,6 +4,7 @@
 //! [`crate::api`].
 
 pub(crate) mod events;
+pub(crate) mod flight;
 pub(crate) mod state;
 pub(crate) mod tab;
 pub(crate) mod tokens;

@@ -12,22 +12,19 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use futures::future::{LocalBoxFuture, Shared};
+use futures::future::LocalBoxFuture;
 use gloo_events::EventListener;
 use leptos::prelude::*;
 
 use crate::config::AuthConfig;
-use crate::http::error::ApiResult;
 use crate::platform::{now_ms, random_id};
 use crate::session::events::{AuthEvent, EventHub};
+use crate::session::flight::Flight;
 use crate::session::state::{Session, SessionEnd, StoredState};
 use crate::session::tokens::Tokens;
 use crate::tabs::ledger::Idb;
 use crate::tabs::lock::{with_lock, LockPlace};
 use crate::tabs::mirror::{StorageArea, StorageKind};
-
-/// The refresh under way in this tab, shared by every request that needs it.
-pub(crate) type RefreshFlight = Shared<LocalBoxFuture<'static, ApiResult<String>>>;
 
 /// A write's work, boxed so that the lock code exists once, not once per kind of write.
 type Job = Box<dyn FnOnce(Rc<TabSession>, StoredState) -> LocalBoxFuture<'static, ()>>;
@@ -35,6 +32,9 @@ type Job = Box<dyn FnOnce(Rc<TabSession>, StoredState) -> LocalBoxFuture<'static
 /// The reactive face of the state, written only by [`TabSession::publish`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Signals {
+    /// Whether there are tokens: set only when that changes, so what depends on it alone (a
+    /// guarded page) is not built again at every refresh.
+    pub(crate) authenticated: RwSignal<bool>,
     pub(crate) tokens: RwSignal<Option<Tokens>>,
     /// The user as the server sent it (JSON text).
     pub(crate) user: RwSignal<Option<String>>,
@@ -44,6 +44,7 @@ pub(crate) struct Signals {
 impl Signals {
     pub(crate) fn new() -> Self {
         Self {
+            authenticated: RwSignal::new(false),
             tokens: RwSignal::new(None),
             user: RwSignal::new(None),
             ended: RwSignal::new(None),
@@ -70,11 +71,13 @@ pub(crate) struct TabSession {
     ledger: RefCell<Ledger>,
     /// Serialises writes where no other tab shares the session (session and memory storage).
     tab_lock: futures::lock::Mutex<()>,
-    pub(crate) flight: RefCell<Option<RefreshFlight>>,
+    /// The refresh under way in this tab, which every request that needs one joins.
+    pub(crate) flight: RefCell<Option<Rc<Flight>>>,
     pub(crate) events: Rc<EventHub>,
     /// The session this tab is logging out of: until that is written, other tabs' writes of it
     /// (a refresh that was under way there) must not log this tab back in.
     ending: RefCell<Option<String>>,
+    token_watcher: RefCell<Option<Box<dyn Fn()>>>,
 }
 
 impl TabSession {
@@ -95,6 +98,7 @@ impl TabSession {
             flight: RefCell::new(None),
             events,
             ending: RefCell::new(None),
+            token_watcher: RefCell::new(None),
         });
         if let Some(stored) = core.read_mirror() {
             core.state.replace(stored.settled(now_ms()));
@@ -311,9 +315,9 @@ impl TabSession {
         }
     }
 
-    /// Listens for what other tabs write (`storage` events) and for this page coming back from
-    /// the back/forward cache, when storage may have moved on without it. The listeners stop
-    /// when dropped.
+    /// Listens for what other tabs write (`storage` events), and for this page coming back from
+    /// the back/forward cache or into view, when storage may have moved on without it. The
+    /// listeners stop when dropped.
     pub(crate) fn follow_other_tabs(self: &Rc<Self>) -> Vec<EventListener> {
         let mut listeners = Vec::new();
         let other_tabs = self.clone();
@@ -328,6 +332,18 @@ impl TabSession {
             listeners.push(EventListener::new(&window, "pageshow", move |_| {
                 restored.sync_from_storage();
             }));
+            // A tab coming back into view may have slept through other tabs' storage events, or
+            // through its refresh token's expiry.
+            if let Some(document) = window.document() {
+                let shown = self.clone();
+                listeners.push(EventListener::new(
+                    &document,
+                    "visibilitychange",
+                    move |_| {
+                        shown.sync_from_storage();
+                    },
+                ));
+            }
         }
         listeners
     }
@@ -410,10 +426,23 @@ impl TabSession {
                 state.ended,
             )
         };
+        let authenticated = tokens.is_some();
         // The reason first: whatever reacts to the tokens going away can read it.
         set_if_changed(self.signals.ended, ended);
-        set_if_changed(self.signals.tokens, tokens);
         set_if_changed(self.signals.user, user);
+        let renewed = set_if_changed(self.signals.tokens, tokens);
+        set_if_changed(self.signals.authenticated, authenticated);
+        if renewed {
+            if let Some(watcher) = self.token_watcher.borrow().as_ref() {
+                watcher();
+            }
+        }
+    }
+
+    /// Calls `watcher` whenever this tab's tokens change (a login, a refresh here or in another
+    /// tab, the end of the session); one watcher, the refresh ahead of expiry.
+    pub(crate) fn watch_tokens(&self, watcher: Box<dyn Fn()>) {
+        self.token_watcher.replace(Some(watcher));
     }
 
     /// Replaces the tokens as if the server had issued these, for tests.
@@ -431,13 +460,16 @@ impl TabSession {
     }
 }
 
-fn set_if_changed<T>(signal: RwSignal<T>, value: T)
+/// Sets `signal` to `value` unless it holds that already; whether it changed.
+pub(crate) fn set_if_changed<T>(signal: RwSignal<T>, value: T) -> bool
 where
     T: PartialEq + Send + Sync + 'static,
 {
-    if signal.try_with_untracked(|current| *current != value) == Some(true) {
+    let changed = signal.try_with_untracked(|current| *current != value) == Some(true);
+    if changed {
         signal.try_set(value);
     }
+    changed
 }
 
 #[cfg(test)]
