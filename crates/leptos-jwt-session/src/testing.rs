@@ -60,12 +60,12 @@ where
 /// taken just now, and never to be renewed or released.
 pub async fn leave_dead_lease(window: &web_sys::Window, name: &str) {
     let key = lock::lease_key(name);
-    let lease = lock::lease_until_now_plus("dead-tab ");
+    let lease = lock::lease_until_now_plus("dead-tab ", lock::LEASE_MS);
     if let Some(storage) = window.local_storage().ok().flatten() {
         let _ = storage.set_item(&key, &lease);
     }
-    if let Some(idb) = Idb::open(window, name).await {
-        idb.put(&key, &lease).await;
+    if let Ok(idb) = Idb::open(window, name).await {
+        let _ = idb.put(&key, &lease).await;
     }
 }
 
@@ -78,9 +78,9 @@ pub async fn forget_stored_session(window: &web_sys::Window, namespace: &str) {
         let _ = storage.remove_item(&key);
         let _ = storage.remove_item(&lease);
     }
-    if let Some(idb) = Idb::open(window, namespace).await {
-        idb.delete(&key).await;
-        idb.delete(&lease).await;
+    if let Ok(idb) = Idb::open(window, namespace).await {
+        let _ = idb.delete(&key).await;
+        let _ = idb.delete(&lease).await;
     }
 }
 

@@ -207,7 +207,7 @@ async fn log_in(tab: &Rc<TabSession>, credentials: &Credentials) -> ApiResult<()
             .await;
     })
     .await
-    .ok_or(ApiError::Timeout)
+    .ok_or(ApiError::LockTimeout)
 }
 
 /// The user for a login's fresh `access` token, before the session is stored, so that tokens and

@@ -68,7 +68,7 @@ async fn refresh_once(
         )
         .await
         // No lock in time: another tab holds it far too long. Refreshing anyway could race it.
-        .unwrap_or(Err(ApiError::Timeout));
+        .unwrap_or(Err(ApiError::LockTimeout));
     tab.flight.borrow_mut().take();
     outcome
 }

@@ -17,6 +17,10 @@ pub enum ApiError {
     /// No answer in time; the request was abandoned.
     #[error("The server did not answer in time. Try again.")]
     Timeout,
+    /// Another tab held the session's lock for longer than any write may take (it hangs, or its
+    /// storage has stalled); nothing was sent, and the session is kept.
+    #[error("The session is busy in another tab. Try again in a moment.")]
+    LockTimeout,
     /// The caller aborted the request ([`ApiRequest::abort_signal`](crate::ApiRequest::abort_signal)).
     #[error("The request was cancelled.")]
     Aborted,
@@ -92,6 +96,7 @@ impl ApiError {
         match self {
             Self::Network => "network",
             Self::Timeout => "timeout",
+            Self::LockTimeout => "lock_timeout",
             Self::Aborted => "aborted",
             Self::Unauthorized { .. } => "unauthorized",
             Self::SessionExpired => "session_expired",
@@ -201,7 +206,11 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::Network | Self::Timeout | Self::Server { .. } | Self::RateLimited { .. }
+            Self::Network
+                | Self::Timeout
+                | Self::LockTimeout
+                | Self::Server { .. }
+                | Self::RateLimited { .. }
         )
     }
 }

@@ -73,6 +73,12 @@ pub enum AuthEvent {
     },
     /// A session began: a login here, or one adopted from another tab.
     SessionStarted,
+    /// IndexedDB, where the session's consistent copy is kept, did not answer in time: the tab
+    /// went on with `localStorage` alone (what another tab wrote just before may not be seen).
+    StorageStalled,
+    /// Another tab held the session's lock for longer than any write may take: this tab's write
+    /// (a refresh, say) was given up, and is tried again later.
+    LockTimedOut,
     /// The session ended, here or in another tab.
     SessionEnded {
         /// How.

@@ -8,7 +8,7 @@
 //! lock ([`crate::tabs::lock`]), after reading the newest state there is: one writer at a time,
 //! each building on the last.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
@@ -22,8 +22,8 @@ use crate::session::events::{AuthEvent, EventHub};
 use crate::session::flight::Flight;
 use crate::session::state::{Session, SessionEnd, StoredState};
 use crate::session::tokens::Tokens;
-use crate::tabs::ledger::Idb;
-use crate::tabs::lock::{with_lock, LockPlace};
+use crate::tabs::ledger::{Idb, LedgerError};
+use crate::tabs::lock::{claim, with_lock, Claim, ClaimDecision, LockPlace};
 use crate::tabs::mirror::{StorageArea, StorageKind};
 
 /// A write's work, boxed so that the lock code exists once, not once per kind of write.
@@ -78,6 +78,11 @@ pub(crate) struct TabSession {
     /// (a refresh that was under way there) must not log this tab back in.
     ending: RefCell<Option<String>>,
     token_watcher: RefCell<Option<Box<dyn Fn()>>>,
+    /// A session that ran out was seen in storage: the next writer forgets it there.
+    expired_in_storage: Cell<bool>,
+    /// With `sessionStorage`: the Web Lock that says this tab holds its session, so that a
+    /// duplicated tab (which starts on a copy of it) can tell it is the copy.
+    claim: RefCell<Option<Claim>>,
 }
 
 impl TabSession {
@@ -99,12 +104,65 @@ impl TabSession {
             events,
             ending: RefCell::new(None),
             token_watcher: RefCell::new(None),
+            expired_in_storage: Cell::new(false),
+            claim: RefCell::new(None),
         });
         if let Some(stored) = core.read_mirror() {
-            core.state.replace(stored.settled(now_ms()));
+            let settled = core.settle(stored);
+            core.state.replace(settled);
             core.publish();
+            if let Some((id, decided)) = core.claim_session() {
+                let tab = core.clone();
+                leptos::task::spawn_local(async move {
+                    if decided.await == Some(false) && tab.session_id().as_deref() == Some(&id) {
+                        leptos::logging::warn!("this tab's session is another tab's: logged out");
+                        tab.claim.replace(None);
+                        tab.set_state(StoredState::default());
+                    }
+                });
+            }
+            core.forget_expired_soon();
         }
         core
+    }
+
+    /// `stored` as it stands now: a session whose refresh token has run out is over (see
+    /// [`StoredState::settled`]), and is to be forgotten in storage too.
+    fn settle(&self, stored: StoredState) -> StoredState {
+        let had_session = stored.session.is_some();
+        let settled = stored.settled(now_ms());
+        if had_session && settled.session.is_none() {
+            self.expired_in_storage.set(true);
+        }
+        settled
+    }
+
+    /// Forgets a session that ran out in every storage, under the lock, soon: its tokens and its
+    /// user must not stay behind for the next person at this computer.
+    fn forget_expired_soon(self: &Rc<Self>) {
+        if self.expired_in_storage.get() {
+            let tab = self.clone();
+            leptos::task::spawn_local(async move {
+                tab.as_writer(|_, _| async {}).await;
+            });
+        }
+    }
+
+    /// With `sessionStorage`: claims this tab's session (a Web Lock named after it, held until
+    /// the session changes), and says whether the claim held. A tab that finds its session
+    /// claimed already is a duplicate of another (the browser copied `sessionStorage` into it):
+    /// [`Self::restore`] drops the copy, whose refresh token the other tab may rotate at any
+    /// moment, and its user logs in on their own.
+    fn claim_session(&self) -> Option<(String, ClaimDecision)> {
+        self.claim.replace(None);
+        if self.area.kind() != StorageKind::Session {
+            return None;
+        }
+        let window = self.area.window()?;
+        let id = self.session_id()?;
+        let (held, decided) = claim(window, &format!("{}.tab.{id}", self.config.lock_name()))?;
+        self.claim.replace(Some(held));
+        Some((id, decided))
     }
 
     /// What this tab knows of the session.
@@ -170,16 +228,29 @@ impl TabSession {
         if let Ledger::Missing = &*self.ledger.borrow() {
             return None;
         }
-        let opened = match self.shared_window() {
-            Some(window) => Idb::open(&window, &self.config.namespace).await,
-            None => None,
-        };
-        let slot = match &opened {
-            Some(idb) => Ledger::Open(idb.clone()),
-            None => Ledger::Missing,
-        };
-        self.ledger.replace(slot);
-        opened
+        let window = self.shared_window()?;
+        match Idb::open(&window, &self.config.namespace).await {
+            Ok(idb) => {
+                self.ledger.replace(Ledger::Open(idb.clone()));
+                Some(idb)
+            }
+            Err(error) => {
+                // A stall may pass: the next write tries again. A refusal will not.
+                if error == LedgerError::Refused {
+                    self.ledger.replace(Ledger::Missing);
+                }
+                self.ledger_failed(error);
+                None
+            }
+        }
+    }
+
+    /// IndexedDB gave nothing: a stall is said (the tab went on without its consistent copy).
+    fn ledger_failed(&self, error: LedgerError) {
+        leptos::logging::warn!("the session's copy in IndexedDB: {error}");
+        if error == LedgerError::Stalled {
+            self.emit(|| AuthEvent::StorageStalled);
+        }
     }
 
     /// The newest state any tab has written, as well as this browser can tell: the consistent
@@ -189,13 +260,18 @@ impl TabSession {
     /// which is the order the browser committed.
     pub(crate) async fn read_latest(&self) -> StoredState {
         let mirror = self.read_mirror();
-        let ledger =
-            match self.opened_ledger() {
-                Some(idb) => idb.get(&self.key).await.flatten().and_then(|text| {
+        let ledger = match self.opened_ledger() {
+            Some(idb) => match idb.get(&self.key).await {
+                Ok(text) => text.and_then(|text| {
                     StoredState::decode(&text, self.config.wire.refresh_token).ok()
                 }),
-                None => None,
-            };
+                Err(error) => {
+                    self.ledger_failed(error);
+                    None
+                }
+            },
+            None => None,
+        };
         let latest = match (mirror, ledger) {
             (Some(mirror), Some(ledger)) => {
                 if mirror.stamp.generation > ledger.stamp.generation {
@@ -208,7 +284,20 @@ impl TabSession {
             (None, Some(ledger)) if self.state.borrow().session.is_some() => ledger,
             (None, _) => self.state(),
         };
-        latest.settled(now_ms())
+        self.settle(latest)
+    }
+
+    /// The newest state as the one writer sees it, with a session that ran out forgotten in
+    /// storage (the writer holds the lock for that). Only inside [`Self::as_writer`].
+    async fn latest_for_writer(&self) -> StoredState {
+        let latest = self.read_latest().await;
+        self.adopt(latest.clone());
+        if !self.expired_in_storage.replace(false) {
+            return latest;
+        }
+        let forgotten = self.next_state(&latest, None, Some(SessionEnd::Expired));
+        self.write(forgotten.clone()).await;
+        forgotten
     }
 
     /// Runs `work` as the one writer of the session: under the cross-tab lock where tabs share
@@ -237,8 +326,7 @@ impl TabSession {
     async fn run_as_writer(self: &Rc<Self>, job: Job) {
         let Some(window) = self.shared_window() else {
             let _turn = self.tab_lock.lock().await;
-            let latest = self.read_latest().await;
-            self.adopt(latest.clone());
+            let latest = self.latest_for_writer().await;
             job(self.clone(), latest).await;
             return;
         };
@@ -251,31 +339,45 @@ impl TabSession {
             idb: idb.as_ref(),
         };
         let core = self.clone();
-        with_lock(
+        let had_lock = with_lock(
             place,
             Box::new(move || {
                 Box::pin(async move {
-                    let latest = core.read_latest().await;
-                    core.adopt(latest.clone());
+                    let latest = core.latest_for_writer().await;
                     job(core, latest).await;
                 })
             }),
         )
         .await;
+        if !had_lock {
+            self.emit(|| AuthEvent::LockTimedOut);
+        }
     }
 
     /// Stores `next` (the consistent copy first, then `localStorage`, whose `storage` events
-    /// tell the other tabs) and makes it this tab's state. Only inside [`Self::as_writer`].
+    /// tell the other tabs) and makes it this tab's state, unless it is the session this tab is
+    /// logging out of (a refresh that was under way): that is stored, for the logout to read and
+    /// end, but never shown again here. Only inside [`Self::as_writer`].
     pub(crate) async fn write(&self, next: StoredState) {
         let text = next.encode();
         if let Some(idb) = self.opened_ledger() {
-            if !idb.put(&self.key, &text).await {
-                leptos::logging::warn!("could not write the session to IndexedDB");
+            if let Err(error) = idb.put(&self.key, &text).await {
+                self.ledger_failed(error);
             }
         }
         // A refusal (quota, privacy mode) leaves the session in this tab's memory only.
         self.area.save(&self.key, &text);
-        self.set_state(next);
+        if !self.is_ending(&next) {
+            self.set_state(next);
+        }
+    }
+
+    /// Whether `stored` holds the session this tab is logging out of.
+    fn is_ending(&self, stored: &StoredState) -> bool {
+        self.ending
+            .borrow()
+            .as_deref()
+            .is_some_and(|ending| stored.session_id() == Some(ending))
     }
 
     /// The state after a write by this tab over `latest`.
@@ -290,10 +392,8 @@ impl TabSession {
 
     /// Takes `stored` as this tab's state if it differs from what the tab knows.
     pub(crate) fn adopt(&self, stored: StoredState) {
-        if let Some(ending) = self.ending.borrow().as_deref() {
-            if stored.session_id() == Some(ending) {
-                return;
-            }
+        if self.is_ending(&stored) {
+            return;
         }
         if *self.state.borrow() != stored {
             self.set_state(stored);
@@ -301,17 +401,23 @@ impl TabSession {
     }
 
     /// Follows what other tabs wrote (a `storage` event, the tab shown again, a page restored
-    /// from the back/forward cache). Storage emptied behind the app's back ends the session here;
-    /// nothing needs writing, as a missing entry never brings a session back (see
-    /// [`Self::read_latest`]).
-    pub(crate) fn sync_from_storage(&self) {
+    /// from the back/forward cache). Never back a generation: Chrome may deliver `localStorage`
+    /// late, after this tab has read newer from IndexedDB. Storage emptied behind the app's back
+    /// ends the session here, and the next session starts afresh; nothing needs writing, as a
+    /// missing entry never brings a session back (see [`Self::read_latest`]).
+    pub(crate) fn sync_from_storage(self: &Rc<Self>) {
         if let Some(stored) = self.read_mirror() {
-            self.adopt(stored.settled(now_ms()));
+            if stored.stamp.generation < self.state.borrow().stamp.generation {
+                return;
+            }
+            let settled = self.settle(stored);
+            self.adopt(settled);
+            self.forget_expired_soon();
         } else if self.area.is_available() && self.state.borrow().session.is_some() {
-            let mut ended = self.state();
-            ended.session = None;
-            ended.ended = Some(SessionEnd::LoggedOut);
-            self.set_state(ended);
+            self.set_state(StoredState {
+                ended: Some(SessionEnd::LoggedOut),
+                ..StoredState::default()
+            });
         }
     }
 
@@ -405,6 +511,9 @@ impl TabSession {
             )
         };
         self.publish();
+        if before != after {
+            self.claim_session();
+        }
         match (before, after) {
             (Some(_), None) => self.emit(|| AuthEvent::SessionEnded { reason }),
             (before, Some(after)) if before.as_deref() != Some(after.as_str()) => {

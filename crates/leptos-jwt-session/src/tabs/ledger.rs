@@ -12,6 +12,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use futures::future::{select, Either};
 use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -20,6 +21,32 @@ use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransa
 
 const STORE: &str = "kv";
 
+/// How long one IndexedDB operation may take. It takes milliseconds; past this it has stalled
+/// (a transaction somewhere holds the store, the disk hangs), and the tab goes on without it
+/// rather than hold the cross-tab lock, and every tab, with it.
+pub(crate) const LEDGER_TIMEOUT_MS: u32 = 2_000;
+
+/// Why an IndexedDB operation gave nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LedgerError {
+    /// The browser refused it (quota, a private mode, a closing database).
+    #[error("IndexedDB refused the operation")]
+    Refused,
+    /// No answer within [`LEDGER_TIMEOUT_MS`].
+    #[error("IndexedDB did not answer in time")]
+    Stalled,
+}
+
+/// `promise`'s outcome, or [`LedgerError::Stalled`] once the bound has passed.
+async fn bounded(promise: Promise) -> Result<JsValue, LedgerError> {
+    let answer = JsFuture::from(promise);
+    let deadline = gloo_timers::future::TimeoutFuture::new(LEDGER_TIMEOUT_MS);
+    match select(answer, deadline).await {
+        Either::Left((answer, _)) => answer.map_err(|_| LedgerError::Refused),
+        Either::Right(_) => Err(LedgerError::Stalled),
+    }
+}
+
 /// An open database with one object store of strings under string keys.
 #[derive(Debug, Clone)]
 pub(crate) struct Idb {
@@ -27,32 +54,38 @@ pub(crate) struct Idb {
     _close_on_version_change: Rc<Closure<dyn FnMut()>>,
 }
 
-/// Resolves when `request` succeeds, fails when it errs.
-async fn settled(request: &IdbRequest) -> Result<JsValue, JsValue> {
+/// Resolves when `request` succeeds, fails when it errs or stalls.
+async fn settled(request: &IdbRequest) -> Result<JsValue, LedgerError> {
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
     });
-    JsFuture::from(promise).await?;
-    request.result()
+    bounded(promise).await?;
+    request.result().map_err(|_| LedgerError::Refused)
 }
 
-/// Resolves when `transaction` has committed, fails when it aborts.
-async fn committed(transaction: &IdbTransaction) -> Result<(), JsValue> {
+/// Resolves when `transaction` has committed, fails when it aborts or stalls.
+async fn committed(transaction: &IdbTransaction) -> Result<(), LedgerError> {
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
         transaction.set_oncomplete(Some(&resolve));
         transaction.set_onerror(Some(&reject));
         transaction.set_onabort(Some(&reject));
     });
-    JsFuture::from(promise).await.map(drop)
+    bounded(promise).await.map(drop)
 }
 
 impl Idb {
-    /// Opens (creating on first use) the database `name` in `window`. `None` where IndexedDB is
-    /// missing or refused (some private modes, sandboxed frames).
-    pub(crate) async fn open(window: &web_sys::Window, name: &str) -> Option<Self> {
-        let factory = window.indexed_db().ok().flatten()?;
-        let request = factory.open_with_u32(name, 1).ok()?;
+    /// Opens (creating on first use) the database `name` in `window`. [`LedgerError::Refused`]
+    /// where IndexedDB is missing or refused (some private modes, sandboxed frames).
+    pub(crate) async fn open(window: &web_sys::Window, name: &str) -> Result<Self, LedgerError> {
+        let factory = window
+            .indexed_db()
+            .ok()
+            .flatten()
+            .ok_or(LedgerError::Refused)?;
+        let request = factory
+            .open_with_u32(name, 1)
+            .map_err(|_| LedgerError::Refused)?;
         let upgrading = request.clone();
         let create_store = Closure::once(move || {
             if let Ok(result) = upgrading.result() {
@@ -62,9 +95,9 @@ impl Idb {
             }
         });
         request.set_onupgradeneeded(Some(create_store.as_ref().unchecked_ref()));
-        let db = settled(&request).await.ok()?;
+        let db = settled(&request).await?;
         if !db.is_object() {
-            return None;
+            return Err(LedgerError::Refused);
         }
         // Not `dyn_into`: its `instanceof` check fails for a database from another frame's realm.
         let db: IdbDatabase = db.unchecked_into();
@@ -72,63 +105,67 @@ impl Idb {
         let closing = db.clone();
         let close = Closure::<dyn FnMut()>::new(move || closing.close());
         db.set_onversionchange(Some(close.as_ref().unchecked_ref()));
-        Some(Self {
+        Ok(Self {
             db,
             _close_on_version_change: Rc::new(close),
         })
     }
 
-    fn store(&self, mode: IdbTransactionMode) -> Option<(IdbTransaction, IdbObjectStore)> {
-        let transaction = self.db.transaction_with_str_and_mode(STORE, mode).ok()?;
-        let store = transaction.object_store(STORE).ok()?;
-        Some((transaction, store))
+    fn store(
+        &self,
+        mode: IdbTransactionMode,
+    ) -> Result<(IdbTransaction, IdbObjectStore), LedgerError> {
+        let transaction = self
+            .db
+            .transaction_with_str_and_mode(STORE, mode)
+            .map_err(|_| LedgerError::Refused)?;
+        let store = transaction
+            .object_store(STORE)
+            .map_err(|_| LedgerError::Refused)?;
+        Ok((transaction, store))
     }
 
-    /// The value under `key`: `Some(None)` when there is none, `None` when reading failed.
-    pub(crate) async fn get(&self, key: &str) -> Option<Option<String>> {
+    /// The value under `key`, if any.
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<String>, LedgerError> {
         let (_transaction, store) = self.store(IdbTransactionMode::Readonly)?;
-        let request = store.get(&JsValue::from_str(key)).ok()?;
-        let value = settled(&request).await.ok()?;
-        Some(value.as_string())
+        let request = store
+            .get(&JsValue::from_str(key))
+            .map_err(|_| LedgerError::Refused)?;
+        Ok(settled(&request).await?.as_string())
     }
 
-    /// Stores `value` under `key`; `true` once committed.
-    pub(crate) async fn put(&self, key: &str, value: &str) -> bool {
-        let Some((transaction, store)) = self.store(IdbTransactionMode::Readwrite) else {
-            return false;
-        };
-        if store
+    /// Stores `value` under `key`, committed.
+    pub(crate) async fn put(&self, key: &str, value: &str) -> Result<(), LedgerError> {
+        let (transaction, store) = self.store(IdbTransactionMode::Readwrite)?;
+        store
             .put_with_key(&JsValue::from_str(value), &JsValue::from_str(key))
-            .is_err()
-        {
-            return false;
-        }
-        committed(&transaction).await.is_ok()
+            .map_err(|_| LedgerError::Refused)?;
+        committed(&transaction).await
     }
 
-    /// Removes `key`; `true` once committed.
+    /// Removes `key`, committed.
     #[cfg(feature = "testing")]
-    pub(crate) async fn delete(&self, key: &str) -> bool {
-        let Some((transaction, store)) = self.store(IdbTransactionMode::Readwrite) else {
-            return false;
-        };
-        if store.delete(&JsValue::from_str(key)).is_err() {
-            return false;
-        }
-        committed(&transaction).await.is_ok()
+    pub(crate) async fn delete(&self, key: &str) -> Result<(), LedgerError> {
+        let (transaction, store) = self.store(IdbTransactionMode::Readwrite)?;
+        store
+            .delete(&JsValue::from_str(key))
+            .map_err(|_| LedgerError::Refused)?;
+        committed(&transaction).await
     }
 
     /// In one transaction: reads `key` and, when `replace` says so of what it holds, writes
     /// `value` over it. The browser runs read-write transactions on a store one at a time, so no
-    /// other tab can write between the read and the write. `Some(true)` when it was written.
+    /// other tab can write between the read and the write. `Ok(true)` when it was written.
     pub(crate) async fn compare_and_set(
         &self,
         key: &str,
         value: &str,
         replace: impl FnOnce(Option<String>) -> bool + 'static,
-    ) -> Option<bool> {
+    ) -> Result<bool, LedgerError> {
         let (transaction, store) = self.store(IdbTransactionMode::Readwrite)?;
-        let request = store.get(&JsValue::from_str(key)).ok()?;
+        let request = store
+            .get(&JsValue::from_str(key))
+            .map_err(|_| LedgerError::Refused)?;
         let written = Rc::new(Cell::new(false));
         let (key, value, flag, read) = (
             key.to_owned(),
@@ -148,7 +185,7 @@ impl Idb {
             }
         });
         request.set_onsuccess(Some(decide.as_ref().unchecked_ref()));
-        committed(&transaction).await.ok()?;
-        Some(written.get())
+        committed(&transaction).await?;
+        Ok(written.get())
     }
 }
