@@ -31,7 +31,7 @@ pub async fn replace_tokens(store: &AuthStore, change: impl FnOnce(&Tokens) -> T
 #[must_use]
 pub fn with_access_refused_by_server(tokens: &Tokens) -> Tokens {
     Tokens {
-        access: tamper_signature(&tokens.access),
+        access: tokens.access.as_deref().map(tamper_signature),
         ..tokens.clone()
     }
 }
@@ -39,7 +39,7 @@ pub fn with_access_refused_by_server(tokens: &Tokens) -> Tokens {
 /// The refresh token, for tests that act behind the client's back (blacklisting it, say).
 #[must_use]
 pub fn refresh_token(tokens: &Tokens) -> String {
-    tokens.refresh.clone()
+    tokens.refresh.clone().unwrap_or_default()
 }
 
 /// The cross-tab lock: runs `work` under the lock `name` of `window`'s origin; `false` when the

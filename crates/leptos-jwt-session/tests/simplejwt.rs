@@ -107,13 +107,18 @@ async fn logging_in_posts_to_token_and_loads_the_user_from_me() {
     for api in BACKENDS {
         clear_log(api).await;
         let h = start(api, DEFAULTS).await;
-        let user = h.store.user::<DjoserUser>().expect("the user with the login");
+        let user = h
+            .store
+            .user::<DjoserUser>()
+            .expect("the user with the login");
         assert_eq!(user.username, DEMO_USER, "{api}");
         let log = server_log(api).await;
         assert_eq!(statuses(&log, "/token/"), [200], "{api}: {log:?}");
         assert_eq!(statuses(&log, ME), [200], "{api}: {log:?}");
         assert_eq!(
-            h.client.register(&leptos_jwt_session::Registration::new("x", "y")).await,
+            h.client
+                .register(&leptos_jwt_session::Registration::new("x", "y"))
+                .await,
             Err(ApiError::NotOffered { endpoint: "users" }),
             "no registration in this layout, and nothing sent"
         );
@@ -156,7 +161,8 @@ async fn a_token_refused_by_the_server_is_refreshed_and_replayed() {
 #[wasm_bindgen_test]
 async fn rotation_with_blacklisting_keeps_the_session() {
     reset().await;
-    let rotating = r#"{"access_ttl_ms":2000,"rotate_refresh_tokens":true,"blacklist_after_rotation":true}"#;
+    let rotating =
+        r#"{"access_ttl_ms":2000,"rotate_refresh_tokens":true,"blacklist_after_rotation":true}"#;
     for api in BACKENDS {
         let h = start(api, rotating).await;
         clear_log(api).await;

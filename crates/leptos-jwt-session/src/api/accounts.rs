@@ -8,6 +8,7 @@ use crate::api::client::{send, ApiClient};
 use crate::api::credentials::{Credentials, Registration};
 use crate::api::exchange::exchange;
 use crate::config::wire::Wire;
+use crate::config::TokenMode;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request::ApiRequest;
 use crate::http::response::ApiResponse;
@@ -15,13 +16,15 @@ use crate::json::{Json, JsonError};
 use crate::platform::{now_ms, random_id};
 use crate::session::state::{Session, SessionEnd};
 use crate::session::tab::TabSession;
-use crate::session::tokens::Tokens;
+use crate::session::tokens::{cookie_lifetime_ms, Tokens};
 use crate::session::user::SessionUser;
 
-/// The login answer: the token pair and, where the wire has one, the user.
+/// The login answer: the token pair (the refresh token empty where it went into a cookie), the
+/// refresh cookie's expiry where the server says it, and, where the wire has one, the user.
 struct LoginAnswer {
     access: String,
     refresh: String,
+    refresh_expiration: Option<String>,
     user: Option<String>,
 }
 
@@ -36,7 +39,13 @@ impl LoginAnswer {
         };
         Ok(Self {
             access: json.field(&wire.access_field, Json::as_str)?.to_owned(),
-            refresh: json.field(&wire.refresh_field, Json::as_str)?.to_owned(),
+            refresh: json
+                .optional(&wire.refresh_field, Json::as_str)?
+                .unwrap_or_default()
+                .to_owned(),
+            refresh_expiration: json
+                .optional("refresh_expiration", Json::as_str)?
+                .map(str::to_owned),
             user,
         })
     }
@@ -149,24 +158,30 @@ impl ApiClient {
     }
 
     /// Ends the session at once, in this tab and every other, then blacklists the refresh token
-    /// on the server (SimpleJWT's `jwt/blacklist/`), best effort: a network failure must not
-    /// keep anyone logged in. The blacklisting is sent with `keepalive`, so it reaches the
-    /// server even when the page closes right after.
+    /// on the server (SimpleJWT's `jwt/blacklist/`, or dj-rest-auth's `logout/`, which reads
+    /// the refresh cookie and deletes both), best effort: a network failure must not keep anyone
+    /// logged in. It is sent with `keepalive`, so it reaches the server even when the page closes
+    /// right after.
     pub fn log_out(&self) -> impl Future<Output = ()> + 'static {
         let tab = self.tab().ok();
         async move {
             let Some(tab) = tab else { return };
             let Some(id) = tab.session_id() else { return };
-            let Some(refresh) = tab.end_session(&id, SessionEnd::LoggedOut).await else {
+            let Some(ended) = tab.end_session(&id, SessionEnd::LoggedOut).await else {
                 return;
             };
             let wire = &tab.config.wire;
             let Some(blacklist) = wire.endpoints.token_blacklist.clone() else {
                 return;
             };
-            let request = ApiRequest::post(blacklist)
-                .json_fields([(wire.refresh_field.clone(), refresh)])
-                .keepalive(true);
+            let request = match ended.refresh {
+                Some(refresh) => {
+                    ApiRequest::post(blacklist).json_fields([(wire.refresh_field.clone(), refresh)])
+                }
+                // The refresh cookie goes by itself.
+                None => ApiRequest::post(blacklist).json_text("{}"),
+            }
+            .keepalive(true);
             let blacklisted = send(tab, request).await.and_then(|r| r.ok());
             if let Err(error) = blacklisted {
                 leptos::logging::warn!("could not blacklist the refresh token: {error}");
@@ -184,16 +199,47 @@ async fn log_in(tab: &Rc<TabSession>, credentials: &Credentials) -> ApiResult<()
     let answer = send(tab.clone(), request)
         .await?
         .read_json(|json| LoginAnswer::from_json(json, &config.wire))?;
-    let tokens = Tokens::new(
-        answer.access,
-        answer.refresh,
-        now_ms(),
-        config.wire.refresh_token,
-    )
-    .map_err(|e| ApiError::Decode(e.to_string()))?;
+    let now = now_ms();
+    let unusable = |e: crate::session::tokens::TokenError| ApiError::Decode(e.to_string());
+    let (tokens, mine) = match config.token_mode {
+        TokenMode::Storage if answer.refresh.is_empty() => {
+            return Err(ApiError::Decode(
+                "the login answer has no refresh token: the server keeps it in an httpOnly \
+                 cookie (dj-rest-auth's JWT_AUTH_HTTPONLY), which needs TokenMode::Cookies"
+                    .to_owned(),
+            ));
+        }
+        TokenMode::Storage => {
+            let tokens = Tokens::new(
+                answer.access,
+                answer.refresh,
+                now,
+                config.wire.refresh_token,
+            )
+            .map_err(unusable)?;
+            (tokens.clone(), Some(tokens))
+        }
+        mode => {
+            let lifetime = cookie_lifetime_ms(answer.refresh_expiration.as_deref(), &answer.access);
+            let shared = Tokens::in_cookies(&answer.access, lifetime, now).map_err(unusable)?;
+            // Only `RefreshCookie` keeps the access token (in this tab's memory).
+            let mine = (mode == TokenMode::RefreshCookie)
+                .then(|| shared.with_access(answer.access, now))
+                .transpose()
+                .map_err(unusable)?;
+            (shared, mine)
+        }
+    };
     let user = match answer.user {
         Some(user) => Some(user),
-        None if config.load_user => load_user(tab, &tokens.access).await,
+        None if config.load_user => {
+            // The new token goes as a header, except where only its cookie may carry it.
+            let header = match config.token_mode {
+                TokenMode::Cookies => None,
+                _ => mine.as_ref().and_then(|tokens| tokens.access.clone()),
+            };
+            load_user(tab, header.as_deref()).await
+        }
         None => None,
     };
     let session = Session {
@@ -201,6 +247,9 @@ async fn log_in(tab: &Rc<TabSession>, credentials: &Credentials) -> ApiResult<()
         tokens,
         user,
     };
+    if let (TokenMode::RefreshCookie, Some(mine)) = (config.token_mode, mine) {
+        tab.remember_access(&session.id, mine);
+    }
     tab.as_writer(move |tab, latest| async move {
         // A login wins over whatever was stored.
         tab.write(tab.next_state(&latest, Some(session), None))
@@ -210,12 +259,13 @@ async fn log_in(tab: &Rc<TabSession>, credentials: &Credentials) -> ApiResult<()
     .ok_or(ApiError::LockTimeout)
 }
 
-/// The user for a login's fresh `access` token, before the session is stored, so that tokens and
-/// user arrive in every tab together. `None` where there is no user endpoint or it fails.
-async fn load_user(tab: &TabSession, access: &str) -> Option<String> {
+/// The user for a login's fresh `access` token (none: its cookie), before the session is stored,
+/// so that tokens and user arrive in every tab together. `None` where there is no user endpoint
+/// or it fails.
+async fn load_user(tab: &TabSession, access: Option<&str>) -> Option<String> {
     let me = tab.config.wire.endpoints.me.as_ref()?;
     let target = tab.config.base.locate(me)?;
-    let loaded = exchange(tab, &target, &ApiRequest::get(me.clone()), Some(access))
+    let loaded = exchange(tab, &target, &ApiRequest::get(me.clone()), access)
         .await
         .and_then(|response| user_json(&response));
     loaded

@@ -14,14 +14,14 @@ use leptos::prelude::*;
 use crate::api::exchange::exchange;
 use crate::api::refresh::{refresh_due, refresh_replacing};
 use crate::config::wire::RefreshOn;
-use crate::config::AuthConfig;
+use crate::config::{AuthConfig, TokenMode};
 use crate::http::error::{is_token_not_valid, ApiError, ApiResult};
 use crate::http::request::ApiRequest;
 use crate::http::response::ApiResponse;
 use crate::platform::now_ms;
 use crate::session::events::{AuthEvent, RefreshReason};
 use crate::session::tab::TabSession;
-use crate::session::tokens::Claims;
+use crate::session::tokens::{Claims, Tokens};
 
 /// The HTTP client every API call goes through. `Copy`; [`use_client`](crate::use_client)
 /// takes it from context.
@@ -34,9 +34,10 @@ pub struct ApiClient {
     tab: StoredValue<Rc<TabSession>, LocalStorage>,
 }
 
-/// The token a request went out with, and which session it belonged to.
+/// The grant a request went out with (its access token, where the page holds one), and which
+/// session it belonged to.
 struct SentWith {
-    access: String,
+    tokens: Tokens,
     session_id: Option<String>,
 }
 
@@ -91,7 +92,7 @@ impl ApiClient {
     /// through the cross-tab lock, another).
     pub fn refresh(&self) -> impl Future<Output = ApiResult<()>> + 'static {
         self.with_tab(|tab| async move {
-            let stale = tab.tokens().map(|tokens| tokens.access);
+            let stale = tab.tokens().map(|tokens| tokens.key());
             refresh_replacing(&tab, stale, RefreshReason::Requested)
                 .await
                 .map(drop)
@@ -133,14 +134,15 @@ async fn intercept(tab: &Rc<TabSession>, request: &ApiRequest) -> ApiResult<ApiR
     let Some(sent) = access_for_request(tab).await? else {
         return exchange(tab, &target, request, None).await;
     };
-    let response = exchange(tab, &target, request, Some(&sent.access)).await?;
+    let response = exchange(tab, &target, request, sent.tokens.access()).await?;
     if !asks_for_refresh(config.wire.refresh_on, &response) {
         return Ok(response);
     }
-    // Another request may have refreshed while this one was out: use its token.
+    // Another request may have refreshed while this one was out: use its grant.
+    let sent_key = sent.tokens.key();
     let fresh = match tab.tokens() {
-        Some(current) if current.access != sent.access => current.access,
-        _ => refresh_replacing(tab, Some(sent.access.clone()), RefreshReason::Refused).await?,
+        Some(current) if current.key() != sent_key => current,
+        _ => refresh_replacing(tab, Some(sent_key), RefreshReason::Refused).await?,
     };
     let path = target.for_events();
     if !same_owner(tab, &sent, &fresh) {
@@ -149,7 +151,7 @@ async fn intercept(tab: &Rc<TabSession>, request: &ApiRequest) -> ApiResult<ApiR
     }
     tab.emit(|| AuthEvent::Replaying { path });
     // Once: whatever this answer is, it goes back to the caller.
-    exchange(tab, &target, request, Some(&fresh)).await
+    exchange(tab, &target, request, fresh.access()).await
 }
 
 /// Whether `response` says the token is stale, as the wire tells it.
@@ -164,10 +166,10 @@ fn asks_for_refresh(refresh_on: RefreshOn, response: &ApiResponse) -> bool {
 /// Whether `fresh` belongs to the user `sent` was for: the same user-id claim (SimpleJWT's
 /// `USER_ID_CLAIM`), or, where tokens carry none, the same login session. A logout and another
 /// user's login in another tab must never have one user's request replayed as another's.
-fn same_owner(tab: &TabSession, sent: &SentWith, fresh: &str) -> bool {
+fn same_owner(tab: &TabSession, sent: &SentWith, fresh: &Tokens) -> bool {
     let claim = &tab.config.user_id_claim;
-    let owner = |token: &str| Claims::decode(token).ok()?.user_id(claim);
-    match (owner(&sent.access), owner(fresh)) {
+    let owner = |tokens: &Tokens| Claims::decode(tokens.access()?).ok()?.user_id(claim);
+    match (owner(&sent.tokens), owner(fresh)) {
         (Some(before), Some(after)) => before == after,
         _ => sent.session_id.is_some() && sent.session_id == tab.session_id(),
     }
@@ -188,13 +190,13 @@ async fn access_for_request(tab: &Rc<TabSession>) -> ApiResult<Option<SentWith>>
     };
     if !refresh_due(&tab.config, &tokens) {
         return Ok(Some(SentWith {
-            access: tokens.access,
+            tokens,
             session_id: tab.session_id(),
         }));
     }
-    match refresh_replacing(tab, Some(tokens.access), RefreshReason::Expiring).await {
-        Ok(access) => Ok(Some(SentWith {
-            access,
+    match refresh_replacing(tab, Some(tokens.key()), RefreshReason::Expiring).await {
+        Ok(tokens) => Ok(Some(SentWith {
+            tokens,
             session_id: tab.session_id(),
         })),
         Err(error) => unexpired_access_after(tab, error).map(Some),
@@ -204,14 +206,15 @@ async fn access_for_request(tab: &Rc<TabSession>) -> ApiResult<Option<SentWith>>
 /// After a failed refresh: a passing failure (network, 5xx, 429) says nothing about an access
 /// token that has not expired yet, so requests go on with it.
 fn unexpired_access_after(tab: &TabSession, error: ApiError) -> ApiResult<SentWith> {
+    // Unexpired, and one this tab can send: a `RefreshCookie` tab that never had its own has
+    // nothing to go on with.
     let unexpired = tab.tokens().filter(|tokens| {
-        tokens
-            .access_expires_at()
-            .is_some_and(|expires_at| expires_at > now_ms())
+        tokens.access_expires_at > now_ms()
+            && (tokens.access.is_some() || tab.config.token_mode == TokenMode::Cookies)
     });
     match unexpired {
         Some(tokens) if error.is_transient() => Ok(SentWith {
-            access: tokens.access,
+            tokens,
             session_id: tab.session_id(),
         }),
         _ => Err(error),

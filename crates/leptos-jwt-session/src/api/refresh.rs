@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use crate::api::exchange::exchange;
-use crate::config::AuthConfig;
+use crate::config::{AuthConfig, TokenMode};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request::{object_of_strings, ApiRequest};
 use crate::http::response::ApiResponse;
@@ -20,8 +20,12 @@ use crate::session::tab::TabSession;
 use crate::session::tokens::Tokens;
 
 /// When the access token of `tokens` should be refreshed, local clock, ms: the configured lead
-/// time before it expires.
+/// time before it expires; at once where this tab should hold one and does not (a tab opened
+/// in `TokenMode::RefreshCookie`).
 pub(crate) fn refresh_due_at(config: &AuthConfig, tokens: &Tokens) -> Option<f64> {
+    if config.token_mode == TokenMode::RefreshCookie && tokens.access.is_none() {
+        return Some(now_ms());
+    }
     tokens.access_refresh_due_at(config.refresh_lead_ms)
 }
 
@@ -31,13 +35,13 @@ pub(crate) fn refresh_due(config: &AuthConfig, tokens: &Tokens) -> bool {
     refresh_due_at(config, tokens).is_none_or(|due_at| due_at <= now_ms())
 }
 
-/// Refreshes because `stale` is no good: joins the refresh under way in this tab, or starts one.
-/// Returns the access token to use.
+/// Refreshes because the grant `stale` (a [`Tokens::key`]) is no good: joins the refresh under
+/// way in this tab, or starts one. Returns the tokens to use.
 pub(crate) async fn refresh_replacing(
     tab: &Rc<TabSession>,
     stale: Option<String>,
     reason: RefreshReason,
-) -> ApiResult<String> {
+) -> ApiResult<Tokens> {
     let under_way = tab.flight.borrow().clone();
     let flight = match under_way {
         Some(flight) => flight,
@@ -61,7 +65,7 @@ async fn refresh_once(
     tab: Rc<TabSession>,
     stale: Option<String>,
     reason: RefreshReason,
-) -> ApiResult<String> {
+) -> ApiResult<Tokens> {
     let outcome = tab
         .as_writer(
             move |tab, latest| async move { refresh_locked(&tab, latest, stale, reason).await },
@@ -78,28 +82,30 @@ async fn refresh_locked(
     latest: StoredState,
     stale: Option<String>,
     reason: RefreshReason,
-) -> ApiResult<String> {
+) -> ApiResult<Tokens> {
     // No session: logged out, or its refresh token ran out (the state says which).
-    let Some(session) = latest.session.clone() else {
+    let (Some(session), Some(current)) = (latest.session.clone(), tab.tokens_of(&latest)) else {
         return Err(ApiError::SessionExpired);
     };
-    let replaced = stale.as_deref() != Some(session.tokens.access.as_str());
-    if replaced && !refresh_due(&tab.config, &session.tokens) {
+    let replaced = stale.as_deref() != Some(current.key().as_str());
+    if replaced && !refresh_due(&tab.config, &current) {
         tab.emit(|| AuthEvent::RefreshedElsewhere);
-        return Ok(session.tokens.access);
+        return Ok(current);
     }
     tab.emit(|| AuthEvent::RefreshStarted { reason });
     let used = session.tokens.refresh.clone();
-    let response = post_refresh(tab, &used).await.inspect_err(|error| {
-        tab.emit(|| AuthEvent::RefreshFailed {
-            error: error.clone(),
-        });
-    })?;
+    let response = post_refresh(tab, used.as_deref())
+        .await
+        .inspect_err(|error| {
+            tab.emit(|| AuthEvent::RefreshFailed {
+                error: error.clone(),
+            });
+        })?;
     match response.status() {
         200..=299 => store_refreshed(tab, &latest, session, &response).await,
         400 | 401 => {
             tab.emit(|| AuthEvent::RefreshRefused);
-            end_if_still_newest(tab, &session.id, &used).await
+            end_if_still_newest(tab, &latest, &session.id, used.as_deref()).await
         }
         status => {
             let error = response.ok().err().unwrap_or(ApiError::Server { status });
@@ -111,9 +117,10 @@ async fn refresh_locked(
     }
 }
 
-async fn post_refresh(tab: &TabSession, refresh: &str) -> ApiResult<ApiResponse> {
+/// Sends `refresh`, or nothing where it is an httpOnly cookie the browser sends itself.
+async fn post_refresh(tab: &TabSession, refresh: Option<&str>) -> ApiResult<ApiResponse> {
     let wire = &tab.config.wire;
-    let body = object_of_strings([(wire.refresh_field.as_str(), refresh)]);
+    let body = object_of_strings(refresh.map(|refresh| (wire.refresh_field.as_str(), refresh)));
     let request =
         ApiRequest::post(wire.endpoints.token_refresh.clone()).json_text(body.to_string());
     let target = tab
@@ -150,52 +157,72 @@ async fn store_refreshed(
     latest: &StoredState,
     session: Session,
     response: &ApiResponse,
-) -> ApiResult<String> {
+) -> ApiResult<Tokens> {
     let wire = &tab.config.wire;
     // An answer that is not two usable tokens changes nothing: the session is kept, the next try
     // may do.
+    let now = now_ms();
     let tokens = response
         .read_json(|json| RefreshAnswer::from_json(json, &wire.access_field, &wire.refresh_field))
         .and_then(|answer| {
             let rotated = answer.refresh.is_some();
-            session
+            let unusable = |e: crate::session::tokens::TokenError| ApiError::Decode(e.to_string());
+            let shared = session
                 .tokens
-                .refreshed(answer.access, answer.refresh, now_ms())
-                .map(|tokens| (tokens, rotated))
-                .map_err(|e| ApiError::Decode(e.to_string()))
+                .refreshed(answer.access.clone(), answer.refresh, now)
+                .map_err(unusable)?;
+            // `RefreshCookie`: the new access token is this tab's alone, in memory.
+            let mine = match tab.config.token_mode {
+                TokenMode::RefreshCookie => {
+                    Some(shared.with_access(answer.access, now).map_err(unusable)?)
+                }
+                _ => None,
+            };
+            Ok((shared, mine, rotated))
         });
-    let (tokens, rotated) = tokens.inspect_err(|error| {
+    let (shared, mine, rotated) = tokens.inspect_err(|error| {
         tab.emit(|| AuthEvent::RefreshFailed {
             error: error.clone(),
         });
     })?;
-    let access = tokens.access.clone();
-    let renewed = Session { tokens, ..session };
-    tab.write(tab.next_state(latest, Some(renewed), None)).await;
+    if let Some(mine) = mine {
+        tab.remember_access(&session.id, mine);
+    }
+    let renewed = Session {
+        tokens: shared,
+        ..session
+    };
+    let next = tab.next_state(latest, Some(renewed), None);
+    let usable = tab.tokens_of(&next);
+    tab.write(next).await;
     tab.emit(|| AuthEvent::RefreshFinished { rotated });
-    Ok(access)
+    usable.ok_or(ApiError::SessionExpired)
 }
 
-/// The server refused `used`. Under the cross-tab lock nobody has written since this refresh
-/// read the state, so `used` is the newest token and the session is over; only the best-effort
-/// lease (see [`crate::tabs::lock`]) lets another tab in, so that is checked once more. Where
-/// another tab has renewed the session, its token is the answer.
+/// The server refused `used` (the refresh cookie where it is `None`). Under the cross-tab lock
+/// nobody has written since this refresh read `read`, so `used` is the newest and the session is
+/// over; only the best-effort lease (see [`crate::tabs::lock`]) lets another tab in, so that is
+/// checked once more. Where another tab has renewed the session, its tokens are the answer.
 async fn end_if_still_newest(
     tab: &Rc<TabSession>,
+    read: &StoredState,
     session_id: &str,
-    used: &str,
-) -> ApiResult<String> {
+    used: Option<&str>,
+) -> ApiResult<Tokens> {
     let newest = tab.read_latest().await;
-    let still_newest = newest
-        .session
-        .as_ref()
-        .is_some_and(|session| session.id == session_id && session.tokens.refresh == used);
+    let still_newest = newest.session.as_ref().is_some_and(|session| {
+        session.id == session_id
+            && match used {
+                Some(used) => session.tokens.refresh.as_deref() == Some(used),
+                None => newest.stamp == read.stamp,
+            }
+    });
     if still_newest {
         tab.write(tab.next_state(&newest, None, Some(SessionEnd::Expired)))
             .await;
         return Err(ApiError::SessionExpired);
     }
-    let access = newest.session.as_ref().map(|s| s.tokens.access.clone());
+    let tokens = tab.tokens_of(&newest);
     tab.adopt(newest);
-    access.ok_or(ApiError::SessionExpired)
+    tokens.ok_or(ApiError::SessionExpired)
 }

@@ -120,7 +120,7 @@ impl Schedule {
             .retry
             .borrow()
             .as_ref()
-            .is_some_and(|(_, failed)| failed.as_deref() != Some(tokens.access.as_str()));
+            .is_some_and(|(_, failed)| failed.as_deref() != Some(tokens.key().as_str()));
         if moved_on {
             self.recovered();
         }
@@ -154,7 +154,7 @@ impl Schedule {
         let schedule = self.clone();
         leptos::task::spawn_local(async move {
             let tab = &schedule.tab;
-            let stale = tab.tokens().map(|tokens| tokens.access);
+            let stale = tab.tokens().map(|tokens| tokens.key());
             match refresh_replacing(tab, stale.clone(), RefreshReason::Expiring).await {
                 Ok(_) => schedule.recovered(),
                 // The session is over; the tokens going away reschedules (to nothing).

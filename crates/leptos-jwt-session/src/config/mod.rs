@@ -61,7 +61,10 @@ pub struct AuthConfig {
     pub(crate) refresh_ahead: bool,
     pub(crate) login_path: String,
     pub(crate) load_user: bool,
-    pub(crate) credentials: FetchCredentials,
+    pub(crate) credentials: Option<FetchCredentials>,
+    pub(crate) token_mode: TokenMode,
+    /// Django's CSRF cookie and header names, for unsafe requests in the cookie modes.
+    pub(crate) csrf: Option<(String, String)>,
     #[cfg(feature = "testing")]
     pub(crate) window: Option<web_sys::Window>,
 }
@@ -86,7 +89,9 @@ impl AuthConfig {
             refresh_ahead: true,
             login_path: "/login".to_owned(),
             load_user: true,
-            credentials: FetchCredentials::default(),
+            credentials: None,
+            token_mode: TokenMode::default(),
+            csrf: Some(("csrftoken".to_owned(), "X-CSRFToken".to_owned())),
             #[cfg(feature = "testing")]
             window: None,
         }
@@ -224,10 +229,36 @@ impl AuthConfig {
     }
 
     /// Whether the browser sends cookies with the API's requests (the Fetch API's
-    /// `credentials`), unless a request says otherwise: `SameOrigin` by default.
+    /// `credentials`), unless a request says otherwise: `SameOrigin` by default, `Include` in
+    /// the cookie modes (an API on another origin gets its cookies).
     #[must_use]
     pub fn credentials(mut self, credentials: FetchCredentials) -> Self {
-        self.credentials = credentials;
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Where the tokens live (see [`TokenMode`]): page storage by default, or httpOnly cookies
+    /// the page cannot read (dj-rest-auth's `JWT_AUTH_HTTPONLY`; use [`Wire::dj_rest_auth`]).
+    #[must_use]
+    pub fn token_mode(mut self, mode: TokenMode) -> Self {
+        self.token_mode = mode;
+        self
+    }
+
+    /// Django's CSRF cookie and header (`CSRF_COOKIE_NAME`, `CSRF_HEADER_NAME`: `csrftoken` and
+    /// `X-CSRFToken` by default): in the cookie modes, an unsafe request (not GET, HEAD,
+    /// OPTIONS) carries the cookie's value in the header whenever the page can read the cookie,
+    /// as dj-rest-auth's `JWT_AUTH_COOKIE_USE_CSRF` asks.
+    #[must_use]
+    pub fn csrf(mut self, cookie: impl Into<String>, header: impl Into<String>) -> Self {
+        self.csrf = Some((cookie.into(), header.into()));
+        self
+    }
+
+    /// No CSRF header, whatever the cookies say.
+    #[must_use]
+    pub fn no_csrf(mut self) -> Self {
+        self.csrf = None;
         self
     }
 
@@ -253,6 +284,15 @@ impl AuthConfig {
         lock_name(&self.namespace)
     }
 
+    /// The `credentials` of a request that names none.
+    pub(crate) fn default_credentials(&self) -> FetchCredentials {
+        self.credentials.unwrap_or(if self.token_mode.in_cookies() {
+            FetchCredentials::Include
+        } else {
+            FetchCredentials::SameOrigin
+        })
+    }
+
     /// How long a holder keeps renewing the fallback lease (where Web Locks are missing) at
     /// most: a whole exchange and then some, so that a live holder never loses it in the middle
     /// of one.
@@ -268,6 +308,37 @@ impl AuthConfig {
             return Some(window.clone());
         }
         browser_window()
+    }
+}
+
+/// Where a session's tokens live.
+///
+/// | mode | refresh token | access token | a page script can read |
+/// |---|---|---|---|
+/// | `Storage` | `localStorage` | `localStorage` | both |
+/// | `RefreshCookie` | httpOnly cookie | this tab's memory, sent as `Authorization` | the access token, through the app |
+/// | `Cookies` | httpOnly cookie | httpOnly cookie, sent by the browser | neither |
+///
+/// In the cookie modes what the tabs share (in `localStorage`) is a marker with no secret in it:
+/// that someone is logged in, the user, when the tokens expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TokenMode {
+    /// Both tokens in page storage ([`StorageKind`]): any backend, no cookies.
+    #[default]
+    Storage,
+    /// The refresh token in an httpOnly cookie; the access token in each tab's memory (a tab
+    /// that opens, or reloads, refreshes through the cookie first).
+    RefreshCookie,
+    /// Both tokens in httpOnly cookies: no token in the page at all. One refresh, through the
+    /// lock, renews the session for every tab.
+    Cookies,
+}
+
+impl TokenMode {
+    /// Whether the refresh token is an httpOnly cookie.
+    pub(crate) fn in_cookies(self) -> bool {
+        self != Self::Storage
     }
 }
 

@@ -166,6 +166,26 @@ impl Wire {
         Self::with_endpoints(Endpoints::simplejwt_under(prefix))
     }
 
+    /// dj-rest-auth's views below `prefix` (`include("dj_rest_auth.urls")` at `api/auth/` is
+    /// `Wire::dj_rest_auth("auth/")`): `login/` (whose answer carries the user), `user/`,
+    /// `token/refresh/`, `token/verify/`, and `logout/`, which blacklists the refresh cookie.
+    /// Its password change takes other fields than djoser's: send it with
+    /// [`ApiClient::send`](crate::ApiClient::send).
+    #[must_use]
+    pub fn dj_rest_auth(prefix: &str) -> Self {
+        let path = |rest: &str| format!("{prefix}{rest}");
+        let endpoints = Endpoints {
+            token_create: path("login/"),
+            token_refresh: path("token/refresh/"),
+            token_verify: Some(path("token/verify/")),
+            token_blacklist: Some(path("logout/")),
+            users: None,
+            me: Some(path("user/")),
+            set_password: None,
+        };
+        Self::with_endpoints(endpoints).login_user_field("user")
+    }
+
     fn with_endpoints(endpoints: Endpoints) -> Self {
         Self {
             endpoints,

@@ -26,7 +26,7 @@ pub(crate) struct Exchange<'a> {
     /// The whole `Authorization` value (`Bearer <token>`), if any.
     pub authorization: Option<&'a str>,
     /// Extra headers the layer adds (`X-CSRFToken`), unless the caller set them.
-    pub layer_headers: &'a [(&'static str, String)],
+    pub layer_headers: &'a [(String, String)],
     pub credentials: FetchCredentials,
     pub keepalive: bool,
     pub timeout_ms: u32,

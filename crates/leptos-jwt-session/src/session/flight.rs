@@ -10,17 +10,18 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::http::error::ApiResult;
+use crate::session::tokens::Tokens;
 
-/// One refresh's outcome, once it has one: the access token to use, or why there is none.
+/// One refresh's outcome, once it has one: the tokens to use, or why there are none.
 #[derive(Debug, Default)]
 pub(crate) struct Flight {
-    outcome: RefCell<Option<ApiResult<String>>>,
+    outcome: RefCell<Option<ApiResult<Tokens>>>,
     waiting: RefCell<Vec<Waker>>,
 }
 
 impl Flight {
     /// Records the outcome and wakes every waiter.
-    pub(crate) fn land(&self, outcome: ApiResult<String>) {
+    pub(crate) fn land(&self, outcome: ApiResult<Tokens>) {
         self.outcome.replace(Some(outcome));
         for waker in self.waiting.take() {
             waker.wake();
@@ -38,7 +39,7 @@ impl Flight {
 pub(crate) struct Landing(Rc<Flight>);
 
 impl Future for Landing {
-    type Output = ApiResult<String>;
+    type Output = ApiResult<Tokens>;
 
     fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
         if let Some(outcome) = self.0.outcome.borrow().as_ref() {

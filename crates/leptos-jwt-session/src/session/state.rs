@@ -161,24 +161,41 @@ impl StoredState {
 impl Session {
     fn from_json(json: &Json, refresh_kind: RefreshTokenKind) -> Result<Self, RestoreError> {
         let shape = |e: JsonError| RestoreError::Shape(e.to_string());
-        let tokens = json.field("tokens", Some).map_err(shape)?;
-        let tokens = Tokens::restore(
-            tokens
-                .field("access", Json::as_str)
-                .map_err(shape)?
-                .to_owned(),
-            tokens
-                .field("refresh", Json::as_str)
-                .map_err(shape)?
-                .to_owned(),
-            tokens
-                .field("access_received_at", Json::as_i64)
-                .map_err(shape)? as f64,
-            tokens
-                .field("refresh_received_at", Json::as_i64)
-                .map_err(shape)? as f64,
-            refresh_kind,
-        )?;
+        let tokens = match json.optional("tokens", Some).map_err(shape)? {
+            Some(tokens) => Tokens::restore(
+                tokens
+                    .field("access", Json::as_str)
+                    .map_err(shape)?
+                    .to_owned(),
+                tokens
+                    .field("refresh", Json::as_str)
+                    .map_err(shape)?
+                    .to_owned(),
+                tokens
+                    .field("access_received_at", Json::as_i64)
+                    .map_err(shape)? as f64,
+                tokens
+                    .field("refresh_received_at", Json::as_i64)
+                    .map_err(shape)? as f64,
+                refresh_kind,
+            )?,
+            // The cookie modes keep when the tokens expire, never the tokens.
+            None => {
+                let times = json.field("cookies", Some).map_err(shape)?;
+                Tokens::restore_in_cookies(
+                    times
+                        .field("access_expires_at", Json::as_i64)
+                        .map_err(shape)? as f64,
+                    times
+                        .field("access_lifetime_ms", Json::as_i64)
+                        .map_err(shape)? as f64,
+                    times
+                        .optional("refresh_expires_at", Json::as_i64)
+                        .map_err(shape)?
+                        .map(|at| at as f64),
+                )
+            }
+        };
         // Only an object is a user; anything else was never written by this layer.
         let user = json
             .optional("user", Some)
@@ -198,18 +215,32 @@ impl Session {
 
     fn to_json(&self) -> Json {
         // Times in whole milliseconds, which is what `Date.now()` gives.
-        let tokens = Json::object([
-            ("access", self.tokens.access.as_str().into()),
-            ("refresh", self.tokens.refresh.as_str().into()),
-            (
-                "access_received_at",
-                (self.tokens.access_received_at.round() as i64).into(),
+        let ms = |at: f64| Json::from(at.round() as i64);
+        let tokens = &self.tokens;
+        let (name, value) = match (&tokens.access, &tokens.refresh) {
+            (Some(access), Some(refresh)) => (
+                "tokens",
+                Json::object([
+                    ("access", access.as_str().into()),
+                    ("refresh", refresh.as_str().into()),
+                    ("access_received_at", ms(tokens.access_received_at)),
+                    ("refresh_received_at", ms(tokens.refresh_received_at)),
+                ]),
             ),
-            (
-                "refresh_received_at",
-                (self.tokens.refresh_received_at.round() as i64).into(),
+            // httpOnly cookies: when they expire, never a token (not even one in this tab's
+            // memory).
+            _ => (
+                "cookies",
+                Json::object([
+                    ("access_expires_at", ms(tokens.access_expires_at)),
+                    ("access_lifetime_ms", ms(tokens.access_lifetime_ms)),
+                    (
+                        "refresh_expires_at",
+                        tokens.refresh_expires_at.map_or(Json::Null, ms),
+                    ),
+                ]),
             ),
-        ]);
+        };
         let user = self
             .user
             .as_deref()
@@ -217,7 +248,7 @@ impl Session {
             .unwrap_or(Json::Null);
         Json::object([
             ("id", self.id.as_str().into()),
-            ("tokens", tokens),
+            (name, value),
             ("user", user),
         ])
     }
@@ -313,7 +344,7 @@ mod tests {
         let after = pair(1_000.0)
             .refreshed(token("access", 400, 700), Some(rotated.clone()), 9_000.0)
             .expect("refreshed");
-        assert_eq!(after.refresh, rotated);
+        assert_eq!(after.refresh, Some(rotated));
         assert_eq!(after.refresh_received_at, 9_000.0);
     }
 
@@ -346,7 +377,8 @@ mod tests {
         let tokens = pair(1_000.0);
         let old = format!(
             r#"{{"generation":7,"session":{{"tokens":{{"access":"{}","refresh":"{}","access_received_at":1000.0,"refresh_received_at":1000.0}},"user":null}}}}"#,
-            tokens.access, tokens.refresh
+            tokens.access().unwrap_or_default(),
+            tokens.refresh.as_deref().unwrap_or_default()
         );
         let parsed = StoredState::decode(&old, JWT).expect("old entry");
         assert_eq!(parsed.stamp.generation, 7);
@@ -388,7 +420,7 @@ mod tests {
             );
         }
         let mut bad = session(pair(0.0));
-        bad.tokens.access = "not-a-jwt".into();
+        bad.tokens.access = Some("not-a-jwt".into());
         assert!(matches!(
             StoredState::decode(&state(Some(bad)).encode(), JWT),
             Err(RestoreError::Token(_))

@@ -83,6 +83,9 @@ pub(crate) struct TabSession {
     /// With `sessionStorage`: the Web Lock that says this tab holds its session, so that a
     /// duplicated tab (which starts on a copy of it) can tell it is the copy.
     claim: RefCell<Option<Claim>>,
+    /// `TokenMode::RefreshCookie`: this tab's own access token (never stored), with the session
+    /// it was issued to.
+    memory: RefCell<Option<(String, Tokens)>>,
 }
 
 impl TabSession {
@@ -106,6 +109,7 @@ impl TabSession {
             token_watcher: RefCell::new(None),
             expired_in_storage: Cell::new(false),
             claim: RefCell::new(None),
+            memory: RefCell::new(None),
         });
         if let Some(stored) = core.read_mirror() {
             let settled = core.settle(stored);
@@ -170,12 +174,29 @@ impl TabSession {
         self.state.borrow().clone()
     }
 
+    /// The session's tokens as this tab may use them: with its own access token where that lives
+    /// in memory.
     pub(crate) fn tokens(&self) -> Option<Tokens> {
-        self.state
-            .borrow()
-            .session
-            .as_ref()
-            .map(|session| session.tokens.clone())
+        self.tokens_of(&self.state.borrow())
+    }
+
+    /// `state`'s tokens as this tab may use them (see [`Self::tokens`]).
+    pub(crate) fn tokens_of(&self, state: &StoredState) -> Option<Tokens> {
+        let session = state.session.as_ref()?;
+        match &*self.memory.borrow() {
+            Some((id, mine)) if *id == session.id => Some(Tokens {
+                refresh_expires_at: session.tokens.refresh_expires_at,
+                ..mine.clone()
+            }),
+            _ => Some(session.tokens.clone()),
+        }
+    }
+
+    /// Keeps `tokens` (with their access token) as this tab's own for session `id`, in memory
+    /// only (`TokenMode::RefreshCookie`).
+    pub(crate) fn remember_access(&self, id: &str, tokens: Tokens) {
+        self.memory.replace(Some((id.to_owned(), tokens)));
+        self.publish();
     }
 
     pub(crate) fn session_id(&self) -> Option<String> {
@@ -455,19 +476,19 @@ impl TabSession {
     }
 
     /// Ends session `id` for every tab: at once in this one, then in storage under the lock
-    /// (unless another login has taken its place by then). Returns the newest refresh token the
-    /// session had, for the server to forget.
+    /// (unless another login has taken its place by then). Returns the newest tokens the session
+    /// had, for the server to forget its refresh token.
     pub(crate) async fn end_session(
         self: &Rc<Self>,
         id: &str,
         reason: SessionEnd,
-    ) -> Option<String> {
+    ) -> Option<Tokens> {
         let mut ended = self.state();
         let known = ended
             .session
             .as_ref()
             .filter(|session| session.id == id)
-            .map(|session| session.tokens.refresh.clone());
+            .map(|session| session.tokens.clone());
         if known.is_some() {
             ended.session = None;
             ended.ended = Some(reason);
@@ -478,16 +499,16 @@ impl TabSession {
         let newest = self
             .as_writer(move |core, latest| async move {
                 let session = latest.session.as_ref().filter(|s| s.id == owned_id)?;
-                let refresh = session.tokens.refresh.clone();
+                let newest = session.tokens.clone();
                 core.write(core.next_state(&latest, None, Some(reason)))
                     .await;
-                Some(refresh)
+                Some(newest)
             })
             .await;
         self.ending.replace(None);
         match newest {
             // Rotated since this tab last heard, perhaps: the newest is the one to forget.
-            Some(Some(refresh)) => Some(refresh),
+            Some(Some(newest)) => Some(newest),
             // Ended already, or another login has taken its place: that login stands.
             Some(None) => known,
             // No lock in time: a session must not outlive its logout, so it is written anyway.
@@ -510,6 +531,15 @@ impl TabSession {
                 state.ended.unwrap_or(SessionEnd::LoggedOut),
             )
         };
+        // This tab's access token goes with the session it was issued to.
+        let foreign_memory = self
+            .memory
+            .borrow()
+            .as_ref()
+            .is_some_and(|(id, _)| Some(id.as_str()) != after.as_deref());
+        if foreign_memory {
+            self.memory.replace(None);
+        }
         self.publish();
         if before != after {
             self.claim_session();
@@ -530,7 +560,7 @@ impl TabSession {
             let state = self.state.borrow();
             let session = state.session.as_ref();
             (
-                session.map(|s| s.tokens.clone()),
+                self.tokens_of(&state),
                 session.and_then(|s| s.user.clone()),
                 state.ended,
             )

@@ -121,30 +121,47 @@ pub(crate) fn default_lead_ms(lifetime_ms: f64) -> f64 {
     (lifetime_ms * 0.1).min(30_000.0)
 }
 
-/// Both tokens of a session, with the local time each arrived (their lifetimes count from then).
+/// A session's tokens, where the page holds them, and when each expires by the local clock.
+///
+/// In the default mode both tokens are here (and in `localStorage`). With httpOnly cookies
+/// ([`TokenMode`](crate::TokenMode)) the refresh token never is, and the access token at most in
+/// one tab's memory: what is kept and shared is when they expire.
 ///
 /// `Debug` never prints the tokens themselves: anyone holding them can act as the user.
 #[derive(Clone, PartialEq)]
 pub struct Tokens {
-    pub(crate) access: String,
-    pub(crate) refresh: String,
+    pub(crate) access: Option<String>,
+    pub(crate) refresh: Option<String>,
     /// Local time, ms since the epoch, when `access` arrived.
     pub(crate) access_received_at: f64,
     /// Local time, ms since the epoch, when `refresh` arrived.
     pub(crate) refresh_received_at: f64,
     pub(crate) refresh_kind: RefreshTokenKind,
+    /// Read from the access token when it arrived: decoding a JWT before every request costs.
+    pub(crate) access_expires_at: f64,
+    pub(crate) access_lifetime_ms: f64,
+    /// `None` where only the server knows (an opaque token; a cookie renewed by a refresh).
+    pub(crate) refresh_expires_at: Option<f64>,
 }
 
 impl fmt::Debug for Tokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tokens")
-            .field("access", &Redacted)
-            .field("refresh", &Redacted)
-            .field("access_received_at", &self.access_received_at)
-            .field("refresh_received_at", &self.refresh_received_at)
-            .field("refresh_kind", &self.refresh_kind)
-            .finish()
+            .field("access", &self.access.as_ref().map(|_| Redacted))
+            .field("refresh", &self.refresh.as_ref().map(|_| Redacted))
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish_non_exhaustive()
     }
+}
+
+/// When an access token received at `received_at` expires and how long it lives, local clock.
+fn access_times(access: &str, received_at: f64) -> Result<(f64, f64), TokenError> {
+    let claims = Claims::decode(access)?;
+    Ok((
+        local_expiry_ms(&claims, received_at),
+        claims.lifetime_ms().unwrap_or(0.0),
+    ))
 }
 
 impl Tokens {
@@ -167,108 +184,237 @@ impl Tokens {
         refresh_received_at: f64,
         refresh_kind: RefreshTokenKind,
     ) -> Result<Self, TokenError> {
-        Claims::decode(&access)?;
-        check_refresh(&refresh, refresh_kind)?;
+        let (access_expires_at, access_lifetime_ms) = access_times(&access, access_received_at)?;
+        let refresh_expires_at = refresh_expiry(&refresh, refresh_kind, refresh_received_at)?;
         Ok(Self {
-            access,
-            refresh,
+            access: Some(access),
+            refresh: Some(refresh),
             access_received_at,
             refresh_received_at,
             refresh_kind,
+            access_expires_at,
+            access_lifetime_ms,
+            refresh_expires_at,
         })
     }
 
+    /// A login whose tokens went into httpOnly cookies: the access token (from the answer's
+    /// body) only tells when it expires; the refresh token lives `refresh_lifetime_ms`, if the
+    /// server said.
+    pub(crate) fn in_cookies(
+        access: &str,
+        refresh_lifetime_ms: Option<f64>,
+        now_ms: f64,
+    ) -> Result<Self, TokenError> {
+        let (access_expires_at, access_lifetime_ms) = access_times(access, now_ms)?;
+        Ok(Self {
+            access: None,
+            refresh: None,
+            access_received_at: now_ms,
+            refresh_received_at: now_ms,
+            refresh_kind: RefreshTokenKind::Opaque,
+            access_expires_at,
+            access_lifetime_ms,
+            refresh_expires_at: refresh_lifetime_ms.map(|lifetime| now_ms + lifetime),
+        })
+    }
+
+    /// The cookie modes' times as storage kept them.
+    pub(crate) fn restore_in_cookies(
+        access_expires_at: f64,
+        access_lifetime_ms: f64,
+        refresh_expires_at: Option<f64>,
+    ) -> Self {
+        Self {
+            access: None,
+            refresh: None,
+            access_received_at: access_expires_at - access_lifetime_ms,
+            refresh_received_at: 0.0,
+            refresh_kind: RefreshTokenKind::Opaque,
+            access_expires_at,
+            access_lifetime_ms,
+            refresh_expires_at,
+        }
+    }
+
+    /// Whether the tokens are httpOnly cookies (the page holds neither).
+    pub(crate) fn in_cookie(&self) -> bool {
+        self.refresh.is_none()
+    }
+
     /// The pair after a refresh: a new access token and, under rotation, a new refresh token.
+    /// In the cookie modes the access token only tells when it expires, and the refresh
+    /// cookie's expiry is no longer known (a rotation renewed it, or not).
     pub(crate) fn refreshed(
         &self,
         access: String,
         rotated_refresh: Option<String>,
         now_ms: f64,
     ) -> Result<Self, TokenError> {
-        Claims::decode(&access)?;
-        let (refresh, refresh_received_at) = match rotated_refresh {
+        let (access_expires_at, access_lifetime_ms) = access_times(&access, now_ms)?;
+        if self.in_cookie() {
+            return Ok(Self {
+                access_received_at: now_ms,
+                access_expires_at,
+                access_lifetime_ms,
+                refresh_expires_at: None,
+                ..self.clone()
+            });
+        }
+        let (refresh, refresh_received_at, refresh_expires_at) = match rotated_refresh {
             Some(refresh) => {
-                check_refresh(&refresh, self.refresh_kind)?;
-                (refresh, now_ms)
+                let expires_at = refresh_expiry(&refresh, self.refresh_kind, now_ms)?;
+                (Some(refresh), now_ms, expires_at)
             }
-            None => (self.refresh.clone(), self.refresh_received_at),
+            None => (
+                self.refresh.clone(),
+                self.refresh_received_at,
+                self.refresh_expires_at,
+            ),
         };
         Ok(Self {
-            access,
+            access: Some(access),
             refresh,
             access_received_at: now_ms,
             refresh_received_at,
             refresh_kind: self.refresh_kind,
+            access_expires_at,
+            access_lifetime_ms,
+            refresh_expires_at,
         })
     }
 
-    /// The access token, for an `Authorization` header of your own making. Prefer
-    /// [`ApiClient`](crate::ApiClient), which adds it, refreshes it and never sends it elsewhere.
+    /// These tokens with `access`, received at `received_at`, as the one this tab holds in memory.
+    pub(crate) fn with_access(&self, access: String, received_at: f64) -> Result<Self, TokenError> {
+        let (access_expires_at, access_lifetime_ms) = access_times(&access, received_at)?;
+        Ok(Self {
+            access: Some(access),
+            access_received_at: received_at,
+            access_expires_at,
+            access_lifetime_ms,
+            ..self.clone()
+        })
+    }
+
+    /// The access token, for an `Authorization` header of your own making; `None` where the
+    /// page holds none (httpOnly cookies). Prefer [`ApiClient`](crate::ApiClient), which adds
+    /// it, refreshes it and never sends it elsewhere.
     #[must_use]
-    pub fn access(&self) -> &str {
-        &self.access
+    pub fn access(&self) -> Option<&str> {
+        self.access.as_deref()
+    }
+
+    /// What tells this grant from the next one: the access token, or where the page holds none,
+    /// when it expires.
+    pub(crate) fn key(&self) -> String {
+        self.access
+            .clone()
+            .unwrap_or_else(|| format!("@{}", self.access_expires_at as i64))
     }
 
     /// When the access token expires, local clock, ms since the epoch.
     #[must_use]
     pub fn access_expires_at(&self) -> Option<f64> {
-        Claims::decode(&self.access)
-            .ok()
-            .map(|claims| local_expiry_ms(&claims, self.access_received_at))
+        Some(self.access_expires_at)
     }
 
     /// When the refresh token expires, local clock, ms since the epoch. Past it, the session
-    /// cannot be renewed and the user logs in again. `None` for an opaque refresh token, whose
-    /// expiry only the server knows.
+    /// cannot be renewed and the user logs in again. `None` where only the server knows (an
+    /// opaque refresh token, or a cookie a refresh may have renewed).
     #[must_use]
     pub fn refresh_expires_at(&self) -> Option<f64> {
-        if self.refresh_kind == RefreshTokenKind::Opaque {
-            return None;
-        }
-        Claims::decode(&self.refresh)
-            .ok()
-            .map(|claims| local_expiry_ms(&claims, self.refresh_received_at))
+        self.refresh_expires_at
     }
 
     /// Lifetime of the access token as issued, ms.
     #[must_use]
     pub fn access_lifetime_ms(&self) -> Option<f64> {
-        Claims::decode(&self.access)
-            .ok()
-            .and_then(|claims| claims.lifetime_ms())
+        Some(self.access_lifetime_ms).filter(|ms| *ms > 0.0)
     }
 
     /// When the access token should be refreshed: `lead_ms` before it expires, or the default
     /// lead for its lifetime.
     pub(crate) fn access_refresh_due_at(&self, lead_ms: Option<f64>) -> Option<f64> {
-        // Decoded once: this runs before every request.
-        let claims = Claims::decode(&self.access).ok()?;
-        let expires_at = local_expiry_ms(&claims, self.access_received_at);
-        let lifetime = claims.lifetime_ms().unwrap_or(0.0);
+        let lifetime = self.access_lifetime_ms;
         // A lead as long as the token's life would make every moment due: at most half of it.
         let lead = lead_ms
             .unwrap_or_else(|| default_lead_ms(lifetime))
             .min(lifetime / 2.0);
-        Some(expires_at - lead)
+        Some(self.access_expires_at - lead)
     }
 
-    /// Whether the refresh token can no longer renew anything, by the local clock (never, for an
-    /// opaque one: the server says so when it refuses it).
+    /// Whether the refresh token can no longer renew anything, by the local clock (never where
+    /// its expiry is not known: the server says so when it refuses it).
     pub(crate) fn refresh_expired(&self, now_ms: f64) -> bool {
-        if self.refresh_kind == RefreshTokenKind::Opaque {
-            return false;
-        }
-        self.refresh_expires_at()
-            .is_none_or(|expires_at| expires_at <= now_ms)
+        self.refresh_expires_at
+            .is_some_and(|expires_at| expires_at <= now_ms)
     }
 }
 
-/// A refresh token of `kind`: a JWT must decode; an opaque one must not be empty.
-fn check_refresh(refresh: &str, kind: RefreshTokenKind) -> Result<(), TokenError> {
+/// How long a refresh cookie lives, from a login answer: its `refresh_expiration` (dj-rest-auth's
+/// `JWT_AUTH_RETURN_EXPIRATION`, the server's clock) less the access token's `iat` (the same
+/// clock), so that the local clock's error does not enter. `None` where either is missing.
+pub(crate) fn cookie_lifetime_ms(refresh_expiration: Option<&str>, access: &str) -> Option<f64> {
+    let expires_at = parse_rfc3339_ms(refresh_expiration?)?;
+    let issued_at = Claims::decode(access).ok()?.iat? as f64 * 1000.0;
+    Some((expires_at - issued_at - CLAIM_GRANULARITY_MS).max(0.0))
+}
+
+/// An RFC 3339 time as DRF writes it (`2026-12-06T03:30:10.555012Z`, or with `+01:00`), in ms
+/// since the epoch. By hand: the one date this layer reads, not worth a date crate.
+pub(crate) fn parse_rfc3339_ms(text: &str) -> Option<f64> {
+    let number = |part: &str| part.parse::<i64>().ok();
+    let (date, time) = text.split_once(['T', 't', ' '])?;
+    let mut ymd = date.splitn(3, '-');
+    let (year, month, day) = (
+        number(ymd.next()?)?,
+        number(ymd.next()?)?,
+        number(ymd.next()?)?,
+    );
+    let (clock, offset_minutes) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, 0)
+    } else {
+        let at = time.rfind(['+', '-'])?;
+        let (clock, offset) = time.split_at(at);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (hours, minutes) = offset[1..].split_once(':')?;
+        (clock, sign * (number(hours)? * 60 + number(minutes)?))
+    };
+    let mut hms = clock.splitn(3, ':');
+    let (hour, minute) = (number(hms.next()?)?, number(hms.next()?)?);
+    let seconds: f64 = hms.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let whole_minutes = days * 1440 + hour * 60 + minute - offset_minutes;
+    Some(whole_minutes as f64 * 60_000.0 + seconds * 1000.0)
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// When a refresh token of `kind` received at `received_at` expires: its `exp` for a JWT (which
+/// must decode), not known for an opaque one (which must not be empty).
+fn refresh_expiry(
+    refresh: &str,
+    kind: RefreshTokenKind,
+    received_at: f64,
+) -> Result<Option<f64>, TokenError> {
     match kind {
-        RefreshTokenKind::Jwt => Claims::decode(refresh).map(drop),
+        RefreshTokenKind::Jwt => {
+            Claims::decode(refresh).map(|claims| Some(local_expiry_ms(&claims, received_at)))
+        }
         RefreshTokenKind::Opaque if refresh.is_empty() => Err(TokenError::Shape),
-        RefreshTokenKind::Opaque => Ok(()),
+        RefreshTokenKind::Opaque => Ok(None),
     }
 }
 
@@ -427,8 +573,14 @@ pub(crate) mod tests {
         )
         .expect("tokens");
         let printed = format!("{tokens:?}");
-        assert!(!printed.contains(&tokens.access), "{printed}");
-        assert!(!printed.contains(&tokens.refresh), "{printed}");
+        assert!(
+            !printed.contains(tokens.access().unwrap_or("-")),
+            "{printed}"
+        );
+        assert!(
+            !printed.contains(tokens.refresh.as_deref().unwrap_or("-")),
+            "{printed}"
+        );
         assert!(!printed.contains("c2lnbmF0dXJl"), "{printed}");
         assert!(printed.contains("<redacted>"), "{printed}");
     }
@@ -461,6 +613,69 @@ pub(crate) mod tests {
             .is_err(),
             "a JWT wire refuses a refresh token that is none"
         );
+    }
+
+    #[test]
+    fn drf_times_read_as_the_epoch_does() {
+        // `date -u -d 2026-12-06T03:30:10Z +%s` = 1796527810.
+        assert_eq!(
+            parse_rfc3339_ms("2026-12-06T03:30:10Z"),
+            Some(1_796_527_810_000.0)
+        );
+        let micros = parse_rfc3339_ms("2026-12-06T03:30:10.555012Z").expect("time");
+        assert!((micros - 1_796_527_810_555.012).abs() < 0.01, "{micros}");
+        assert_eq!(
+            parse_rfc3339_ms("2026-12-06T04:30:10+01:00"),
+            Some(1_796_527_810_000.0)
+        );
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(
+            parse_rfc3339_ms("2000-02-29T12:00:00Z"),
+            Some(951_825_600_000.0)
+        );
+        for junk in [
+            "",
+            "2026-13-01T00:00:00Z",
+            "2026-12-06",
+            "soon",
+            "2026-12-06T03:30Z",
+        ] {
+            assert_eq!(parse_rfc3339_ms(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn a_refresh_cookie_lives_from_the_access_tokens_issue_on_the_servers_clock() {
+        // Issued at 1796527810 (server clock); the cookie expires a day later.
+        let access = jwt(r#"{"exp":1796528110,"iat":1796527810}"#);
+        assert_eq!(
+            cookie_lifetime_ms(Some("2026-12-07T03:30:10Z"), &access),
+            Some(86_400_000.0 - 1_000.0)
+        );
+        assert_eq!(cookie_lifetime_ms(None, &access), None);
+        assert_eq!(cookie_lifetime_ms(Some("2026-12-07T03:30:10Z"), "x"), None);
+    }
+
+    #[test]
+    fn cookies_keep_times_and_no_token() {
+        let access = jwt(r#"{"exp":1796528110,"iat":1796527810}"#);
+        let tokens = Tokens::in_cookies(&access, Some(86_399_000.0), 1_000.0).expect("tokens");
+        assert_eq!(tokens.access(), None);
+        assert!(tokens.in_cookie());
+        assert_eq!(tokens.access_expires_at(), Some(1_000.0 + 299_000.0));
+        assert_eq!(tokens.refresh_expires_at(), Some(1_000.0 + 86_399_000.0));
+        let renewed = tokens
+            .refreshed(jwt(r#"{"exp":1796528410,"iat":1796528110}"#), None, 9_000.0)
+            .expect("refreshed");
+        assert_eq!(renewed.access(), None, "the shared state keeps no token");
+        assert_eq!(renewed.access_expires_at(), Some(9_000.0 + 299_000.0));
+        assert_eq!(
+            renewed.refresh_expires_at(),
+            None,
+            "a refresh may have renewed the cookie"
+        );
+        let mine = renewed.with_access(access.clone(), 9_000.0).expect("mine");
+        assert_eq!(mine.access(), Some(access.as_str()));
     }
 
     #[test]

@@ -212,7 +212,7 @@ pub fn refresh_token(store: &AuthStore) -> String {
 pub fn access_token(store: &AuthStore) -> Option<String> {
     store
         .tokens_untracked()
-        .map(|tokens| tokens.access().to_owned())
+        .and_then(|tokens| tokens.access().map(str::to_owned))
 }
 
 /// A new, empty element at the end of the page's body, to mount an app or a component in.
