@@ -9,9 +9,9 @@ mod support;
 
 use futures::future::join_all;
 use leptos_jwt_session::{ApiBase, ApiError, AuthConfig, Credentials, DjoserUser, Wire};
-use serde::Deserialize;
 use support::{
-    count, harness_with, reset, sleep, statuses, Harness, Logged, DEMO_PASSWORD, DEMO_USER,
+    count, harness_with, hook_at, reset, server_log_at, sleep, statuses, Harness, Method,
+    DEMO_PASSWORD, DEMO_USER,
 };
 use wasm_bindgen_test::*;
 
@@ -33,48 +33,12 @@ const BACKENDS: [&str; 2] = [REFERENCE, DJANGO];
 const REFRESH: &str = "/token/refresh/";
 const ME: &str = "/me/";
 
-/// Both backends answer the reference server's test hooks: the request log and live token
-/// settings.
-async fn hook(api: &str, method: &str, path: &str, body: Option<&str>) -> String {
-    let origin = api.trim_end_matches('/').trim_end_matches("api");
-    let url = format!("{origin}__test__/{path}");
-    let builder = gloo_net::http::RequestBuilder::new(&url).method(match method {
-        "PUT" => gloo_net::http::Method::PUT,
-        "DELETE" => gloo_net::http::Method::DELETE,
-        _ => gloo_net::http::Method::GET,
-    });
-    let request = match body {
-        Some(body) => builder
-            .header("Content-Type", "application/json")
-            .body(body.to_owned()),
-        None => builder.build(),
-    }
-    .expect("hook request");
-    let response = request.send().await.expect("the backend answers its hooks");
-    assert!(response.ok(), "{url} answered {}", response.status());
-    response.text().await.unwrap_or_default()
-}
-
 async fn set_config(api: &str, json: &str) {
-    hook(api, "PUT", "config", Some(json)).await;
+    hook_at(api, Method::PUT, "config", Some(json)).await;
 }
 
 async fn clear_log(api: &str) {
-    hook(api, "DELETE", "log", None).await;
-}
-
-#[derive(Deserialize)]
-struct Log {
-    requests: Vec<Logged>,
-}
-
-async fn server_log(api: &str) -> Vec<Logged> {
-    let text = hook(api, "GET", "log", None).await;
-    let log: Log = serde_json::from_str(&text).expect("log JSON");
-    log.requests
-        .into_iter()
-        .filter(|r| r.method != "OPTIONS")
-        .collect()
+    hook_at(api, Method::DELETE, "log", None).await;
 }
 
 /// The layer as a plain-SimpleJWT project configures it, against `api`.
@@ -112,7 +76,7 @@ async fn logging_in_posts_to_token_and_loads_the_user_from_me() {
             .user::<DjoserUser>()
             .expect("the user with the login");
         assert_eq!(user.username, DEMO_USER, "{api}");
-        let log = server_log(api).await;
+        let log = server_log_at(api).await;
         assert_eq!(statuses(&log, "/token/"), [200], "{api}: {log:?}");
         assert_eq!(statuses(&log, ME), [200], "{api}: {log:?}");
         assert_eq!(
@@ -134,7 +98,7 @@ async fn a_burst_after_expiry_makes_one_refresh_and_no_401_reaches_the_app() {
         clear_log(api).await;
         let answers = join_all((0..10).map(|_| h.client.me::<DjoserUser>())).await;
         assert!(answers.iter().all(Result::is_ok), "{api}: {answers:?}");
-        let log = server_log(api).await;
+        let log = server_log_at(api).await;
         assert_eq!(count(&log, REFRESH), 1, "{api}: {log:?}");
         assert_eq!(statuses(&log, ME), [200; 10], "{api}: {log:?}");
     }
@@ -152,7 +116,7 @@ async fn a_token_refused_by_the_server_is_refreshed_and_replayed() {
         .await;
         clear_log(api).await;
         assert!(h.client.me::<DjoserUser>().await.is_ok(), "{api}");
-        let log = server_log(api).await;
+        let log = server_log_at(api).await;
         assert_eq!(statuses(&log, ME), [401, 200], "{api}: {log:?}");
         assert_eq!(count(&log, REFRESH), 1, "{api}: {log:?}");
     }
@@ -171,7 +135,7 @@ async fn rotation_with_blacklisting_keeps_the_session() {
             let answers = join_all((0..5).map(|_| h.client.me::<DjoserUser>())).await;
             assert!(answers.iter().all(Result::is_ok), "{api} round {round}");
         }
-        let log = server_log(api).await;
+        let log = server_log_at(api).await;
         assert_eq!(statuses(&log, REFRESH), [200; 3], "{api}: {log:?}");
         assert!(log.iter().all(|r| r.status < 400), "{api}: {log:?}");
         assert!(h.store.is_authenticated_untracked());
@@ -189,7 +153,7 @@ async fn logging_out_blacklists_the_refresh_token_at_token_blacklist() {
         clear_log(api).await;
         h.client.log_out().await;
         assert!(!h.store.is_authenticated_untracked());
-        let log = server_log(api).await;
+        let log = server_log_at(api).await;
         assert_eq!(statuses(&log, "/token/blacklist/"), [200], "{api}: {log:?}");
         // The old refresh token is refused from now on.
         let again = gloo_net::http::Request::post(&format!("{api}token/refresh/"))

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use gloo_net::http::{Method, RequestBuilder};
+pub use gloo_net::http::Method;
+use gloo_net::http::RequestBuilder;
 use leptos::prelude::*;
 use leptos_jwt_session::testing::{self, forget_stored_session};
 #[allow(unused_imports)]
@@ -47,7 +48,14 @@ struct Log {
 }
 
 async fn hook(method: Method, path: &str, body: Option<&str>) -> String {
-    let url = format!("{}__test__/{path}", origin());
+    hook_at(API, method, path, body).await
+}
+
+/// A test hook of the backend whose API base is `api` (every backend the tests start answers
+/// the reference server's hooks).
+pub async fn hook_at(api: &str, method: Method, path: &str, body: Option<&str>) -> String {
+    let origin = api.trim_end_matches('/').trim_end_matches("api");
+    let url = format!("{origin}__test__/{path}");
     let builder = RequestBuilder::new(&url).method(method);
     let request = match body {
         Some(body) => builder
@@ -60,13 +68,19 @@ async fn hook(method: Method, path: &str, body: Option<&str>) -> String {
         .send()
         .await
         .expect("the test server answers its hooks");
-    assert!(response.ok(), "hook {path} answered {}", response.status());
+    assert!(response.ok(), "hook {url} answered {}", response.status());
     response.text().await.unwrap_or_default()
 }
 
 /// The API requests the server saw since the last [`reset`], preflights left out.
 pub async fn server_log() -> Vec<Logged> {
-    let text = hook(Method::GET, "log", None).await;
+    server_log_at(API).await
+}
+
+/// The API requests the backend at `api` saw since its log was last cleared, preflights left
+/// out.
+pub async fn server_log_at(api: &str) -> Vec<Logged> {
+    let text = hook_at(api, Method::GET, "log", None).await;
     let log: Log = serde_json::from_str(&text).expect("log JSON");
     log.requests
         .into_iter()
