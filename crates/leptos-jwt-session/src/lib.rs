@@ -37,7 +37,7 @@ pub use app::provide::{provide_auth, use_auth, use_client, use_keeper, Auth};
 pub use app::refresh_ahead::{Connectivity, SessionKeeper};
 pub use app::store::AuthStore;
 pub use config::wire::{Endpoints, RefreshOn, RefreshTokenKind, Wire};
-pub use config::{storage_key, AuthConfig, TokenMode, DEFAULT_NAMESPACE};
+pub use config::{storage_key, AuthConfig, PageConfigError, TokenMode, DEFAULT_NAMESPACE};
 pub use http::api_base::{ApiBase, BaseUrlError, DEFAULT_API_BASE};
 pub use http::error::{ApiError, ApiResult, FieldErrors};
 pub use http::request::{ApiRequest, FetchCredentials, HttpMethod};

@@ -106,13 +106,18 @@ impl AuthConfig {
     /// <meta name="auth-header-type" content="JWT">       <!-- AUTH_HEADER_TYPES[0] -->
     /// <meta name="auth-login-field" content="email">     <!-- djoser LOGIN_FIELD -->
     /// <meta name="auth-user-id-claim" content="sub">     <!-- USER_ID_CLAIM -->
+    /// <meta name="auth-wire" content="dj-rest-auth">     <!-- djoser, simplejwt or dj-rest-auth -->
+    /// <meta name="auth-wire-prefix" content="auth/">     <!-- where its URLs are, below the base -->
+    /// <meta name="auth-token-mode" content="cookies">    <!-- storage, cookies or refresh-cookie -->
     /// ```
     ///
-    /// Builder calls after it override the page.
+    /// The wire's prefix defaults to `v1/auth/` for djoser, nothing for SimpleJWT (with the user
+    /// at `me/`) and `auth/` for dj-rest-auth. Builder calls after it override the page.
     ///
     /// # Errors
-    /// [`BaseUrlError`] when the page's API base is no `http(s)` URL.
-    pub fn from_document() -> Result<Self, BaseUrlError> {
+    /// [`PageConfigError`] when the page's API base is no `http(s)` URL, or a setting has a
+    /// value this layer does not know (a typo must not fall back to another wire silently).
+    pub fn from_document() -> Result<Self, PageConfigError> {
         let mut config = Self::new(ApiBase::from_document()?);
         if let Some(header_type) = meta_content("auth-header-type") {
             config.header_type = header_type;
@@ -122,6 +127,15 @@ impl AuthConfig {
         }
         if let Some(claim) = meta_content("auth-user-id-claim") {
             config.user_id_claim = claim;
+        }
+        let prefix = meta_content("auth-wire-prefix");
+        if let Some(wire) = meta_content("auth-wire") {
+            config.wire = wire_named(&wire, prefix.as_deref())?;
+        } else if let Some(prefix) = prefix {
+            config.wire.endpoints = Endpoints::under(&prefix);
+        }
+        if let Some(mode) = meta_content("auth-token-mode") {
+            config.token_mode = token_mode_named(&mode)?;
         }
         Ok(config)
     }
@@ -342,6 +356,57 @@ impl TokenMode {
     }
 }
 
+/// Why the page's settings were refused (see [`AuthConfig::from_document`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PageConfigError {
+    /// The API base.
+    #[error(transparent)]
+    BaseUrl(#[from] BaseUrlError),
+    /// A `<meta name="auth-…">` this layer does not know the value of.
+    #[error("<meta name=\"{meta}\"> says {value:?}, which is not one of: {known}")]
+    Unknown {
+        /// The meta tag's name.
+        meta: &'static str,
+        /// What it said.
+        value: String,
+        /// What it may say.
+        known: &'static str,
+    },
+}
+
+/// The wire `name`d by the page, below `prefix` (or its own default).
+fn wire_named(name: &str, prefix: Option<&str>) -> Result<Wire, PageConfigError> {
+    match name {
+        "djoser" => Ok(Wire::with_endpoints(Endpoints::under(
+            prefix.unwrap_or("v1/auth/"),
+        ))),
+        "simplejwt" => {
+            let prefix = prefix.unwrap_or("");
+            Ok(Wire::simplejwt(prefix).user_endpoint(format!("{prefix}me/")))
+        }
+        "dj-rest-auth" => Ok(Wire::dj_rest_auth(prefix.unwrap_or("auth/"))),
+        _ => Err(PageConfigError::Unknown {
+            meta: "auth-wire",
+            value: name.to_owned(),
+            known: "djoser, simplejwt, dj-rest-auth",
+        }),
+    }
+}
+
+fn token_mode_named(name: &str) -> Result<TokenMode, PageConfigError> {
+    match name {
+        "storage" => Ok(TokenMode::Storage),
+        "cookies" => Ok(TokenMode::Cookies),
+        "refresh-cookie" => Ok(TokenMode::RefreshCookie),
+        _ => Err(PageConfigError::Unknown {
+            meta: "auth-token-mode",
+            value: name.to_owned(),
+            known: "storage, cookies, refresh-cookie",
+        }),
+    }
+}
+
 /// The namespace when none is set.
 pub const DEFAULT_NAMESPACE: &str = "jwt-session";
 
@@ -382,6 +447,32 @@ mod tests {
         );
         assert_eq!(config.storage, StorageKind::Local);
         assert_eq!(config.timeout_ms, 15_000);
+    }
+
+    #[test]
+    fn the_page_names_a_wire_and_a_mode_or_is_refused() {
+        assert_eq!(
+            wire_named("dj-rest-auth", None).map(|w| w.endpoints.me),
+            Ok(Some("auth/user/".to_owned()))
+        );
+        assert_eq!(
+            wire_named("simplejwt", Some("api2/")).map(|w| w.endpoints.me),
+            Ok(Some("api2/me/".to_owned()))
+        );
+        assert_eq!(
+            wire_named("djoser", None).map(|w| w.endpoints.token_create),
+            Ok("v1/auth/jwt/create/".to_owned())
+        );
+        assert!(
+            wire_named("dj_rest_auth", None).is_err(),
+            "a typo is refused"
+        );
+        assert_eq!(token_mode_named("cookies"), Ok(TokenMode::Cookies));
+        let refused = token_mode_named("cookie").expect_err("a typo");
+        assert!(
+            refused.to_string().contains("storage, cookies"),
+            "{refused}"
+        );
     }
 
     #[test]

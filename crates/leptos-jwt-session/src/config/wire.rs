@@ -186,7 +186,7 @@ impl Wire {
         Self::with_endpoints(endpoints).login_user_field("user")
     }
 
-    fn with_endpoints(endpoints: Endpoints) -> Self {
+    pub(crate) fn with_endpoints(endpoints: Endpoints) -> Self {
         Self {
             endpoints,
             access_field: "access".to_owned(),
