@@ -4,11 +4,12 @@
 //!   `DELETE /__test__/log` (preflights included).
 //! - `GET`/`PUT /__test__/config` reads or changes the live token settings.
 //! - `PUT /__test__/fault` makes the next requests to one `/api/`-relative path fail or
-//!   stall, optionally with a given JSON body; `GET` lists the faults, `DELETE` clears
-//!   them all.
+//!   stall, optionally with a given JSON body, or holds their answers back once handled;
+//!   `GET` lists the faults (a fault used up is gone), `DELETE` clears them all.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -80,6 +81,11 @@ pub struct Fault {
     /// How long to wait first.
     #[serde(default)]
     pub delay_ms: u64,
+    /// How long to hold the answer back once the request is handled: the server has acted (a
+    /// refresh has rotated and blacklisted) and the client learns it only then, or never if it
+    /// goes away first (a page reloaded mid-refresh). Left out of the listing when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub answer_delay_ms: u64,
     /// A `Retry-After` header for the injected response.
     #[serde(default)]
     pub retry_after: Option<RetryAfter>,
@@ -91,6 +97,30 @@ pub struct Fault {
     /// `{"detail":"Injected fault"}`. Left out of the listing when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Box<RawValue>>,
+}
+
+fn is_zero(ms: &u64) -> bool {
+    *ms == 0
+}
+
+/// The status of an answer that is ready but held back (a fault's `answer_delay_ms`), shared
+/// by the fault injection with the request log: if the client goes away during the hold, the
+/// log still records the request, with what the server did and when the client left.
+#[derive(Debug, Clone, Default)]
+pub struct HeldAnswer(Arc<AtomicU16>);
+
+impl HeldAnswer {
+    /// The held answer's status, if an answer was held.
+    pub fn status(&self) -> Option<u16> {
+        match self.0.load(Ordering::Acquire) {
+            0 => None,
+            status => Some(status),
+        }
+    }
+
+    fn hold(&self, status: StatusCode) {
+        self.0.store(status.as_u16(), Ordering::Release);
+    }
 }
 
 /// The hooks' state.
@@ -264,11 +294,15 @@ async fn put_fault(
     let invalid = |why: String| HookError::BadRequest(format!("Invalid fault: {why}"));
     let mut fault: Fault = serde_json::from_slice(&body).map_err(|e| invalid(e.to_string()))?;
     fault.path = normalize_fault_path(&fault.path);
-    if fault.delay_ms > MAX_FAULT_DELAY_MS {
-        return Err(invalid(format!(
-            "delay_ms {} is over the maximum of {MAX_FAULT_DELAY_MS}",
-            fault.delay_ms
-        )));
+    for (name, ms) in [
+        ("delay_ms", fault.delay_ms),
+        ("answer_delay_ms", fault.answer_delay_ms),
+    ] {
+        if ms > MAX_FAULT_DELAY_MS {
+            return Err(invalid(format!(
+                "{name} {ms} is over the maximum of {MAX_FAULT_DELAY_MS}"
+            )));
+        }
     }
     if let Some(status) = fault.status {
         if !(100..=599).contains(&status) {
@@ -311,10 +345,24 @@ pub async fn inject_faults(
         let delay = fault.delay_ms.min(MAX_FAULT_DELAY_MS);
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    let Some(status) = fault.status.and_then(|s| StatusCode::from_u16(s).ok()) else {
-        return next.run(request).await;
+    let held = request.extensions().get::<HeldAnswer>().cloned();
+    let response = match fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+        Some(status) => injected_response(status, &fault),
+        None => next.run(request).await,
     };
-    let mut response = match fault.body {
+    if fault.answer_delay_ms > 0 {
+        if let Some(held) = held {
+            held.hold(response.status());
+        }
+        let delay = fault.answer_delay_ms.min(MAX_FAULT_DELAY_MS);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    response
+}
+
+/// The answer of a fault with a status, instead of the route's.
+fn injected_response(status: StatusCode, fault: &Fault) -> Response {
+    let mut response = match &fault.body {
         Some(body) => (status, Json(body)).into_response(),
         None => (
             status,
@@ -352,6 +400,7 @@ mod tests {
             path: "v1/x/".into(),
             status: Some(503),
             delay_ms: 0,
+            answer_delay_ms: 0,
             retry_after: None,
             times,
             body: None,

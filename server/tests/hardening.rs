@@ -201,6 +201,16 @@ async fn fault_delays_are_bounded() {
         r#"{"detail":"Invalid fault: delay_ms 60001 is over the maximum of 60000"}"#,
     );
     assert_eq!(h.send(put(60_000)).await.status, 200);
+    let hold = json_request(
+        Method::PUT,
+        "/__test__/fault",
+        r#"{"path":"v1/auth/users/me/","answer_delay_ms":60001}"#,
+        None,
+    );
+    h.send(hold).await.assert(
+        400,
+        r#"{"detail":"Invalid fault: answer_delay_ms 60001 is over the maximum of 60000"}"#,
+    );
 }
 
 async fn listen() -> (tokio::net::TcpListener, SocketAddr) {

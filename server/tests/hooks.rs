@@ -263,6 +263,77 @@ async fn a_delay_without_status_stalls_then_answers_normally() {
     assert!(started.elapsed() < Duration::from_millis(300));
 }
 
+/// A held answer: the request is handled at once (a refresh rotates and blacklists) and only
+/// its answer waits.
+#[tokio::test]
+async fn an_answer_delay_handles_first_then_holds_the_answer() {
+    let h = hooked().await;
+    h.send(put_json(
+        "/__test__/config",
+        r#"{"rotate_refresh_tokens":true,"blacklist_after_rotation":true}"#,
+    ))
+    .await;
+    let (refresh, _) = h.login().await;
+    let reply = h
+        .send(put_json(
+            "/__test__/fault",
+            r#"{"path":"v1/auth/jwt/refresh/","answer_delay_ms":300,"times":1}"#,
+        ))
+        .await;
+    reply.assert(
+        200,
+        r#"{"faults":[{"path":"v1/auth/jwt/refresh/","status":null,"delay_ms":0,"answer_delay_ms":300,"retry_after":null,"times":1}]}"#,
+    );
+    let started = Instant::now();
+    let (held, concurrent) = tokio::join!(h.refresh(&refresh), async {
+        // Sent while the first answer is held: the token is already rotated and blacklisted.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        h.refresh(&refresh).await
+    });
+    assert_eq!(held.status, 200, "{}", held.body);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(concurrent.status, 401, "{}", concurrent.body);
+}
+
+/// A client that leaves while its answer is held (a page reloaded mid-refresh) finds the
+/// request in the log all the same, with the status of the answer it never read.
+#[tokio::test]
+async fn a_request_whose_client_leaves_during_the_hold_is_logged() {
+    let h = hooked().await;
+    h.send(put_json(
+        "/__test__/config",
+        r#"{"rotate_refresh_tokens":true,"blacklist_after_rotation":true}"#,
+    ))
+    .await;
+    let (refresh, _) = h.login().await;
+    h.send(put_json(
+        "/__test__/fault",
+        r#"{"path":"v1/auth/jwt/refresh/","answer_delay_ms":60000,"times":1}"#,
+    ))
+    .await;
+    h.send(delete("/__test__/log")).await;
+    // Giving up drops the request's future, as hyper does when the connection closes.
+    let gave_up = tokio::time::timeout(Duration::from_millis(300), h.refresh(&refresh)).await;
+    assert!(gave_up.is_err(), "the answer was held");
+    h.get("/__test__/fault")
+        .await
+        .assert(200, r#"{"faults":[]}"#);
+    assert_eq!(h.refresh(&refresh).await.status, 401, "it rotated");
+    let log = h.get("/__test__/log").await.json();
+    let statuses: Vec<(&str, u64)> = log["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().expect("path"),
+                e["status"].as_u64().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(statuses, [(REFRESH, 200), (REFRESH, 401)]);
+}
+
 #[tokio::test]
 async fn bad_faults_are_400() {
     let h = hooked().await;
