@@ -138,7 +138,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--test-hooks",
         action="store_true",
-        help="mount /__test__/ (request log, live config); loopback only",
+        help="mount /__test__/ (request log, live config, fault injection); loopback only",
     )
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (8)")
     args = parser.parse_args()  # argparse converts the string default of --bind too

@@ -119,12 +119,14 @@ TEST_HOOKS = env_flag("DJANGO_TEST_HOOKS")
 # startproject's list without sessions, messages and the admin, which the API does not use.
 # CORS sits above CommonMiddleware, as django-cors-headers asks, so preflights of unslashed
 # paths are answered instead of redirected; the test hooks sit above everything, to log what
-# the client sees.
+# the client sees, and their faults just inside CORS, so that injected answers carry its
+# headers and preflights are never faulted.
 MIDDLEWARE = [
     *(["project.test_hooks.TestHooksMiddleware"] if TEST_HOOKS else []),
     "django.middleware.security.SecurityMiddleware",
     *(["django.contrib.sessions.middleware.SessionMiddleware"] if REST_AUTH_LAYOUT else []),
     "corsheaders.middleware.CorsMiddleware",
+    *(["project.test_hooks.FaultInjectionMiddleware"] if TEST_HOOKS else []),
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -10,8 +10,18 @@ and only with `serve.py --test-hooks`:
 - `GET /__test__/config` answers the token settings in force; `PUT` with a partial
   `{"access_ttl_ms", "refresh_ttl_ms", "rotate_refresh_tokens", "blacklist_after_rotation"}`
   changes them at once and answers 200 with the settings now in force.
-
-There is no fault injection here: the differential test does not need it.
+- `PUT /__test__/fault` with `{"path", "status", "delay_ms", "answer_delay_ms", "retry_after",
+  "times", "body"}` (all but `path` optional) makes the next `times` requests (all, without
+  it) to that `/api/`-relative path wait `delay_ms`, then answer `status` with `body`
+  (default `{"detail":"Injected fault"}`) instead of the view, or go to the view without a
+  status; `answer_delay_ms` holds the answer back once it is ready: the view has acted (a
+  refresh has rotated and blacklisted), the client learns it only then, or never if it went
+  away (a page reloaded mid-refresh). Answers `{"faults": [...]}`; a fault used up is gone.
+  `GET` lists them, `DELETE` clears them (204). `FaultInjectionMiddleware` applies them
+  inside django-cors-headers, so injected answers carry CORS headers and preflights are never
+  faulted. Unlike the reference server (where a client that goes away cancels the request),
+  a WSGI request always runs to its end: after `delay_ms` the view acts even for a client
+  that has left.
 """
 
 import json
@@ -31,6 +41,9 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 # As many entries as the reference server keeps; older ones are dropped first.
 LOG_CAPACITY = 10_000
+
+# The reference server's bound on injected delays (MAX_FAULT_DELAY_MS).
+MAX_FAULT_DELAY_MS = 60_000
 
 # The hooks' config fields and the SIMPLE_JWT setting each one sets.
 LIFETIMES = {"access_ttl_ms": "ACCESS_TOKEN_LIFETIME", "refresh_ttl_ms": "REFRESH_TOKEN_LIFETIME"}
@@ -115,6 +128,133 @@ def allow_cross_origin(
     return response
 
 
+class Faults:
+    """The injected faults, shared by the hook that sets them and the middleware that applies
+    them (one waitress process, many threads)."""
+
+    def __init__(self) -> None:
+        self.faults: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def listing(self) -> dict[str, Any]:
+        with self.lock:
+            return {"faults": [listed(fault) for fault in self.faults]}
+
+    def put(self, fault: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.faults = [f for f in self.faults if f["path"] != fault["path"]]
+            self.faults.append(fault)
+        return self.listing()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def take(self, path: str) -> dict[str, Any] | None:
+        """One use of the fault for `path`, if any (the reference server's `take_fault`)."""
+        with self.lock:
+            fault = next((f for f in self.faults if f["path"] == path), None)
+            if fault is None:
+                return None
+            times = fault["times"]
+            if times is not None and times <= 1:
+                self.faults.remove(fault)
+            elif times is not None:
+                fault["times"] = times - 1
+            return None if times == 0 else dict(fault)
+
+
+FAULTS = Faults()
+FAULT_FIELDS = ("path", "status", "delay_ms", "answer_delay_ms", "retry_after", "times", "body")
+
+
+def listed(fault: dict[str, Any]) -> dict[str, Any]:
+    """A fault as the reference server lists it: `answer_delay_ms` only when set, `body`
+    only when given."""
+    shown = {name: fault[name] for name in ("path", "status", "delay_ms")}
+    if fault["answer_delay_ms"]:
+        shown["answer_delay_ms"] = fault["answer_delay_ms"]
+    shown.update(retry_after=fault["retry_after"], times=fault["times"])
+    if fault["body"] is not None:
+        shown["body"] = fault["body"]
+    return shown
+
+
+def is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def parse_fault(body: bytes) -> dict[str, Any]:
+    """Checks a PUT body as the reference server does; raises ValueError with the reason."""
+    fault = json.loads(body)
+    if not isinstance(fault, dict):
+        raise ValueError("expected a JSON object")
+    unknown = set(fault) - set(FAULT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown field {sorted(unknown)[0]!r}")
+    if not isinstance(fault.get("path"), str):
+        raise ValueError("missing field `path`")
+    path = fault["path"].strip().lstrip("/")
+    parsed = {
+        "path": path.removeprefix("api/"),
+        "status": fault.get("status"),
+        "delay_ms": fault.get("delay_ms", 0),
+        "answer_delay_ms": fault.get("answer_delay_ms", 0),
+        "retry_after": fault.get("retry_after"),
+        "times": fault.get("times"),
+        "body": fault.get("body"),
+    }
+    for name in ("delay_ms", "answer_delay_ms"):
+        if not is_whole(parsed[name]):
+            raise ValueError(f"{name} must be a whole number of milliseconds")
+        if parsed[name] > MAX_FAULT_DELAY_MS:
+            raise ValueError(
+                f"{name} {parsed[name]} is over the maximum of {MAX_FAULT_DELAY_MS}"
+            )
+    status = parsed["status"]
+    if status is not None and not (is_whole(status) and 100 <= status <= 599):
+        raise ValueError(f"status {status} is not an HTTP status")
+    if parsed["times"] is not None and not is_whole(parsed["times"]):
+        raise ValueError("times must be a whole number")
+    retry_after = parsed["retry_after"]
+    if retry_after is not None and not (is_whole(retry_after) or isinstance(retry_after, str)):
+        raise ValueError("retry_after must be seconds or an HTTP date")
+    return parsed
+
+
+def injected_response(fault: dict[str, Any]) -> HttpResponse:
+    """The answer of a fault with a status, instead of the view's."""
+    body = fault["body"] if fault["body"] is not None else {"detail": "Injected fault"}
+    response = JsonResponse(body, status=fault["status"], safe=False)
+    if fault["retry_after"] is not None:
+        response["Retry-After"] = str(fault["retry_after"])
+    if fault["status"] == 401:
+        # SimpleJWT's authenticate_header().
+        response["WWW-Authenticate"] = f'{api_settings.AUTH_HEADER_TYPES[0]} realm="api"'
+    return response
+
+
+class FaultInjectionMiddleware:
+    """Applies the injected faults to `/api/` requests. Sits inside CorsMiddleware, which
+    answers preflights itself and adds its headers to whatever comes back from here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        relative = request.path.removeprefix("/api/")
+        fault = FAULTS.take(relative) if relative != request.path else None
+        if fault is None:
+            return self.get_response(request)
+        time.sleep(fault["delay_ms"] / 1000)
+        if fault["status"] is None:
+            response = self.get_response(request)
+        else:
+            response = injected_response(fault)
+        time.sleep(fault["answer_delay_ms"] / 1000)
+        return response
+
+
 class TestHooksMiddleware:
     """Records `/api/` requests and answers `/__test__/` ones."""
 
@@ -159,6 +299,17 @@ class TestHooksMiddleware:
                     return JsonResponse({"detail": f"Invalid config: {error}"}, status=400)
                 apply_token_settings(patch)
                 return JsonResponse(token_settings())
-            case ("/__test__/log" | "/__test__/config", _):
+            case ("/__test__/fault", "GET"):
+                return JsonResponse(FAULTS.listing())
+            case ("/__test__/fault", "PUT"):
+                try:
+                    fault = parse_fault(request.body)
+                except ValueError as error:  # json.JSONDecodeError is one too
+                    return JsonResponse({"detail": f"Invalid fault: {error}"}, status=400)
+                return JsonResponse(FAULTS.put(fault))
+            case ("/__test__/fault", "DELETE"):
+                FAULTS.clear()
+                return HttpResponse(status=204)
+            case ("/__test__/log" | "/__test__/config" | "/__test__/fault", _):
                 return JsonResponse({"detail": "Method not allowed."}, status=405)
         return JsonResponse({"detail": "Not found."}, status=404)
