@@ -335,6 +335,24 @@ impl Browser {
         answer.body["value"].clone()
     }
 
+    /// Runs `source` in every page this window loads from now on, before the page's own
+    /// scripts (CDP `Page.addScriptToEvaluateOnNewDocument`).
+    pub async fn on_every_new_page(&self, source: &str) {
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": source }),
+        )
+        .await;
+    }
+
+    /// Closes the current window; the commands then go nowhere until [`Browser::switch_to`].
+    pub async fn close_window(&self) {
+        self.client
+            .close_window()
+            .await
+            .unwrap_or_else(|error| panic!("cannot close the window: {error}"));
+    }
+
     /// `localStorage.getItem(key)`.
     pub async fn local_storage(&self, key: &str) -> Option<String> {
         match self

@@ -24,12 +24,17 @@ pub struct DjangoServer {
 
 impl DjangoServer {
     /// Starts Django on a free loopback port with its test hooks, allowing browser calls from
-    /// `cors_origin`, with the Django settings of `variant`.
+    /// `cors_origin`, with the Django settings of `variant`, and with the `simplejwt-lossless`
+    /// package at `reuse_interval` when there is one.
     ///
     /// # Panics
     ///
     /// When it cannot start or does not say where it listens within a minute.
-    pub async fn start(cors_origin: &str, variant: &Variant) -> Self {
+    pub async fn start(
+        cors_origin: &str,
+        variant: &Variant,
+        reuse_interval: Option<Duration>,
+    ) -> Self {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut command = AsyncCommand::new("bash");
         command
@@ -42,6 +47,12 @@ impl DjangoServer {
                 cors_origin,
             ])
             .args(variant.server_flags())
+            .args(reuse_interval.iter().flat_map(|interval| {
+                [
+                    "--refresh-reuse-interval".to_owned(),
+                    format!("{}ms", interval.as_millis()),
+                ]
+            }))
             .current_dir(&root)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -1,6 +1,6 @@
 //! A backend's test hooks and token endpoints, spoken from the test itself. The reference
-//! backend and the bundled Django have the same hooks (`/__test__/config`, `/__test__/log`), so
-//! one client serves both.
+//! backend and the bundled Django have the same hooks (`/__test__/config`, `/__test__/log`,
+//! `/__test__/fault`), so one client serves both.
 
 use hyper::Method;
 use interceptor_server::test_hooks::LogEntry;
@@ -71,6 +71,41 @@ impl Hooks {
             .expect(Method::DELETE, &self.url("/__test__/log"), None)
             .await;
         assert_eq!(answer.status, 204, "DELETE /__test__/log: {answer:?}");
+    }
+
+    /// `PUT /__test__/fault`, e.g. `{"path": "v1/auth/jwt/refresh/", "answer_delay_ms": 1500,
+    /// "times": 1}`: the server's own fault injection, the same on both backends.
+    pub async fn set_fault(&self, fault: Value) {
+        let answer = self
+            .http
+            .expect(Method::PUT, &self.url("/__test__/fault"), Some(&fault))
+            .await;
+        assert_eq!(
+            answer.status, 200,
+            "PUT /__test__/fault {fault}: {answer:?}"
+        );
+    }
+
+    /// `GET /__test__/fault`: the faults not used up yet.
+    pub async fn faults(&self) -> Vec<Value> {
+        let answer = self
+            .http
+            .expect(Method::GET, &self.url("/__test__/fault"), None)
+            .await;
+        assert_eq!(answer.status, 200, "GET /__test__/fault: {answer:?}");
+        answer.body["faults"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// `DELETE /__test__/fault`.
+    pub async fn clear_faults(&self) {
+        let answer = self
+            .http
+            .expect(Method::DELETE, &self.url("/__test__/fault"), None)
+            .await;
+        assert_eq!(answer.status, 204, "DELETE /__test__/fault: {answer:?}");
     }
 
     /// `POST <path>` with a JSON body, from the test rather than the browser.

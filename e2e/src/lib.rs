@@ -14,6 +14,7 @@
 
 pub mod a11y;
 pub mod browser;
+pub mod cut_off;
 pub mod django;
 pub mod driver;
 pub mod hooks;
@@ -35,6 +36,7 @@ pub use site::StaticSite;
 
 use std::ops::Deref;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -44,6 +46,10 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub fn storage_key() -> String {
     leptos_jwt_session::storage_key(interceptor_app::NAMESPACE)
 }
+
+/// The reuse interval of lossless rotation the tests give a backend: the one the
+/// `simplejwt-lossless` package suggests (GoTrue's default).
+pub const REUSE_INTERVAL: Duration = Duration::from_secs(10);
 
 /// One harness at a time in this process, even when the test harness runs tests in parallel
 /// (`cargo test --workspace` without `--test-threads=1`): two Chromiums on two cores make the
@@ -216,15 +222,30 @@ impl Harness {
 
     /// Waits for its turn, then starts the backend, then the browser.
     pub async fn start_on(backend: Backend) -> Self {
+        Self::start_with(backend, None).await
+    }
+
+    /// [`Harness::start_on`] with lossless rotation: the reference backend with
+    /// `--refresh-reuse-interval`, or Django with the `simplejwt-lossless` package
+    /// (`scripts/django --refresh-reuse-interval`). It acts once the test turns rotation and
+    /// blacklisting on.
+    pub async fn start_lossless_on(backend: Backend, reuse_interval: Duration) -> Self {
+        Self::start_with(backend, Some(reuse_interval)).await
+    }
+
+    async fn start_with(backend: Backend, reuse_interval: Option<Duration>) -> Self {
         let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;
         let (server, variant) = match backend {
-            Backend::Reference => (
-                Server::Reference(TestServer::start().await),
-                Variant::default(),
-            ),
+            Backend::Reference => {
+                let server = match reuse_interval {
+                    Some(interval) => TestServer::start_lossless(interval).await,
+                    None => TestServer::start().await,
+                };
+                (Server::Reference(server), Variant::default())
+            }
             Backend::Django(variant) => {
                 // The site's port is known first, so that Django can allow it as an origin.
-                let (site, django) = start_django(&variant).await;
+                let (site, django) = start_django(&variant, reuse_interval).await;
                 (
                     Server::Django(Box::new(DjangoSite { django, site })),
                     variant,
@@ -268,6 +289,28 @@ impl Harness {
             .await;
     }
 
+    /// Waits until the page shows either the user (`Ok`) or the login form (`Err`, with the
+    /// page as it is).
+    ///
+    /// # Errors
+    ///
+    /// The login form, with what the page shows.
+    pub async fn logged_in_or_not(&self) -> Result<(), String> {
+        let name = self.variant.demo_name();
+        let browser = &self.browser;
+        browser
+            .poll("the home page or the login form", WAIT, || async {
+                if browser.count_visible("#password").await > 0 {
+                    return Ok(Err(browser.diagnostics().await));
+                }
+                match browser.try_text("[data-test=username]").await {
+                    Ok(text) if text == name => Ok(Ok(())),
+                    other => Err(format!("{other:?}")),
+                }
+            })
+            .await
+    }
+
     /// The app's stored state (`{"generation", "writer", "session": {"id", "tokens", "user"},
     /// "ended"}`), `None` when nothing is stored.
     pub async fn stored_state(&self) -> Option<Value> {
@@ -290,11 +333,14 @@ impl Harness {
 }
 
 /// Django, and the app's page pointed at it from an origin of its own.
-async fn start_django(variant: &Variant) -> (StaticSite, DjangoServer) {
+async fn start_django(
+    variant: &Variant,
+    reuse_interval: Option<Duration>,
+) -> (StaticSite, DjangoServer) {
     // The site must name Django's API base, and Django must allow the site's origin: the site
     // takes its port first, with a page pointing at a placeholder replaced once Django runs.
     let placeholder = StaticSite::start("http://127.0.0.1:9/api/", variant).await;
-    let django = DjangoServer::start(placeholder.origin(), variant).await;
+    let django = DjangoServer::start(placeholder.origin(), variant, reuse_interval).await;
     let site = placeholder.repoint(&format!("{}/api/", django.hooks().origin()));
     (site, django)
 }

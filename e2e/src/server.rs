@@ -77,12 +77,22 @@ impl TestServer {
         Self::serving(dist_dir()).await
     }
 
+    /// [`TestServer::start`] with lossless rotation (`--refresh-reuse-interval`).
+    pub async fn start_lossless(reuse_interval: Duration) -> Self {
+        Self::serving_with(dist_dir(), Some(reuse_interval)).await
+    }
+
     /// [`TestServer::start`] with another build of the app as the site (a benchmark comparing
     /// builds).
     pub async fn serving(site: PathBuf) -> Self {
+        Self::serving_with(site, None).await
+    }
+
+    async fn serving_with(site: PathBuf, refresh_reuse_interval: Option<Duration>) -> Self {
         let settings = Settings {
             static_dir: Some(site),
             test_hooks: true,
+            refresh_reuse_interval,
             ..Settings::default()
         };
         let db = Db::open(IN_MEMORY).expect("an in-memory database opens");
