@@ -4,78 +4,60 @@
 //! the login form, and the refreshes must stay near one per access lifetime (no tab refreshes
 //! on its own). Seeded (`SOAK_SEED`) and bounded; each run prints its figures.
 //!
-//! One loss no client can prevent is told apart rather than failed: a reload that lands while
-//! the refresh is in flight throws its answer away, and the server has already rotated and
-//! blacklisted the token the others still hold, so the session ends at the next refresh (the
-//! library README's "Known limit"). The test checks the refusal is exactly that, logs in again
-//! and goes on; more than [`MAX_CUT_OFF`] in a run fails it all the same.
+//! Against stock rotation, one loss no client can prevent is told apart rather than failed: a
+//! reload that lands while the refresh is in flight throws its answer away, and the server has
+//! already rotated and blacklisted the token the others still hold, so the session ends at the
+//! next refresh. The test checks the refusal is exactly that, logs in again and goes on; more
+//! than [`MAX_CUT_OFF`] in a run fails it all the same.
+//!
+//! With lossless rotation (the reference server's `--refresh-reuse-interval`, Django with the
+//! `simplejwt-lossless` package) that loss is gone, and the runs prove it: on top of the random
+//! reloads, every 4 to 8 s the server holds a refresh's answer back once it has rotated (a
+//! fault's `answer_delay_ms`) and the test reloads every tab while it is held (the server's log
+//! shows each went in flight), and then not one refresh may be refused, not one session lost.
 
 use std::time::{Duration, Instant};
 
 use fantoccini::wd::WindowHandle;
+use interceptor_e2e::cut_off::{
+    hold_next_refresh, wait_for_held_refresh, CutOff, Departure, Random,
+};
 use interceptor_e2e::hooks::{describe, requests_to, JWT_REFRESH, USERS_ME};
-use interceptor_e2e::{now_ms, Backend, Browser, Harness, Variant};
+use interceptor_e2e::{now_ms, Backend, Harness, Variant, REUSE_INTERVAL};
 use interceptor_server::test_hooks::LogEntry;
 use serde_json::json;
 
 const TABS: usize = 3;
 const RUN: Duration = Duration::from_secs(45);
 const ACCESS_TTL_MS: u64 = 3_000;
-const DEFAULT_SEED: u64 = 20_261_201;
 /// How far from a refresh's flight a reload still counts as cutting it off: the test notes the
 /// instant before it asks for the reload, the page goes some tens of milliseconds later, and
 /// the answer reaches the page's storage some milliseconds after the server has it ready.
 const CUT_OFF_SLACK_MS: u64 = 250;
-/// Sessions a run may lose to reloads mid-refresh: about one reload in fifty lands in a
+/// Sessions a stock run may lose to reloads mid-refresh: about one reload in fifty lands in a
 /// refresh against Django (150 ms every 2.7 s, one tab in three), so a run sees none or one.
 const MAX_CUT_OFF: usize = 2;
+/// A lossless run's forced cut-offs: one every 4 to 8 s, its answer held 2 to 3 s (three
+/// reloads in a row fit in it), and at least this many in a run.
+const FORCED_EVERY_MS: (u64, u64) = (4_000, 8_000);
+const FORCED_HOLD_MS: (u64, u64) = (2_000, 3_000);
+const MIN_FORCED: usize = 3;
+/// Long enough for the keeper's next refresh of a 3 s token, whatever the point of its cycle.
+const HELD_WITHIN: Duration = Duration::from_secs(5);
 
-/// xorshift64*: enough to spread the actions, and the same for the same seed.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// How the backend rotates refresh tokens (it rotates and blacklists in every run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rotation {
+    /// SimpleJWT's own: a reload mid-refresh may end the session (explained, bounded).
+    Stock,
+    /// Lossless, with forced reloads mid-refresh: no session may end.
+    Lossless,
 }
 
 /// Makes every page this tab loads from now on see no `navigator.locks`, as a plain-HTTP
 /// deployment's pages do.
-async fn hide_web_locks(browser: &Browser) {
-    browser
-        .cdp(
-            "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": "Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });" }),
-        )
-        .await;
-}
-
-/// Waits until the page shows either the user (`Ok`) or the login form (`Err`).
-async fn logged_in_or_not(h: &Harness) -> Result<(), String> {
-    let name = h.variant.demo_name();
-    h.browser
-        .poll(
-            "the home page or the login form",
-            interceptor_e2e::WAIT,
-            || async {
-                if h.browser.count_visible("#password").await > 0 {
-                    return Ok(Err(h.browser.diagnostics().await));
-                }
-                match h.browser.try_text("[data-test=username]").await {
-                    Ok(text) if text == name => Ok(Ok(())),
-                    other => Err(format!("{other:?}")),
-                }
-            },
-        )
-        .await
-}
+const NO_WEB_LOCKS: &str =
+    "Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });";
 
 /// Clicks "Fire 10 requests" (`Ok`), unless the page shows the login form (`Err`).
 async fn fire_a_burst(h: &Harness) -> Result<(), String> {
@@ -91,6 +73,42 @@ async fn fire_a_burst(h: &Harness) -> Result<(), String> {
             },
         )
         .await
+}
+
+/// Holds the next refresh's answer and reloads every tab, in a random order, while it is held;
+/// `Err` with the page when a tab ends on the login form.
+async fn force_a_cut_off(
+    h: &Harness,
+    tabs: &[WindowHandle],
+    random: &mut Random,
+    reloaded_at: &mut Vec<(usize, u64)>,
+) -> Result<CutOff, String> {
+    let hold = random.millis(FORCED_HOLD_MS.0, FORCED_HOLD_MS.1);
+    hold_next_refresh(&h.server, hold).await;
+    let seen_ms = wait_for_held_refresh(&h.server, HELD_WITHIN).await?;
+    tokio::time::sleep(random.millis(50, 250)).await;
+    let mut order: Vec<usize> = (0..tabs.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, random.below(i as u64 + 1) as usize);
+    }
+    let mut departures = Vec::new();
+    for &tab in &order {
+        h.browser.switch_to(tabs[tab].clone()).await;
+        let departure = Departure::of(h.browser.reload()).await;
+        reloaded_at.push((tab, departure.from));
+        departures.push(departure);
+    }
+    for &tab in &order {
+        h.browser.switch_to(tabs[tab].clone()).await;
+        h.logged_in_or_not()
+            .await
+            .map_err(|page| format!("tab {tab} after a forced cut-off: {page}"))?;
+    }
+    Ok(CutOff {
+        seen_ms,
+        hold,
+        departures,
+    })
 }
 
 /// The successful refresh a reload cut off, when that explains `refused`: the last refresh to
@@ -159,7 +177,7 @@ async fn recover_from_a_cut_off(
         h.browser.switch_to(tab.clone()).await;
         reloaded_at.push((index, now_ms()));
         h.browser.open("/").await;
-        logged_in_or_not(h)
+        h.logged_in_or_not()
             .await
             .map_err(|page| format!("tab {index} after logging in again: {page}"))?;
     }
@@ -167,13 +185,14 @@ async fn recover_from_a_cut_off(
     Ok(())
 }
 
-async fn soak(backend: Backend, web_locks: bool) {
-    let seed = std::env::var("SOAK_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or(DEFAULT_SEED);
-    let mut random = Random(seed.max(1));
-    let h = Harness::start_on(backend).await;
+async fn soak(backend: Backend, web_locks: bool, rotation: Rotation) {
+    let (mut random, seed) = Random::seeded_from_env("SOAK_SEED");
+    let lossless = rotation == Rotation::Lossless;
+    let h = if lossless {
+        Harness::start_lossless_on(backend, REUSE_INTERVAL).await
+    } else {
+        Harness::start_on(backend).await
+    };
     h.server
         .set_config(json!({
             "access_ttl_ms": ACCESS_TTL_MS,
@@ -184,7 +203,7 @@ async fn soak(backend: Backend, web_locks: bool) {
     let browser = &h.browser;
     let mut tabs = vec![browser.window().await];
     if !web_locks {
-        hide_web_locks(browser).await;
+        browser.on_every_new_page(NO_WEB_LOCKS).await;
     }
     h.log_in_from_home().await;
     if !web_locks {
@@ -199,10 +218,10 @@ async fn soak(backend: Backend, web_locks: bool) {
         let tab = browser.new_window(false).await;
         browser.switch_to(tab.clone()).await;
         if !web_locks {
-            hide_web_locks(browser).await;
+            browser.on_every_new_page(NO_WEB_LOCKS).await;
         }
         browser.open("/").await;
-        logged_in_or_not(&h)
+        h.logged_in_or_not()
             .await
             .expect("a new tab shares the session");
         tabs.push(tab);
@@ -212,7 +231,23 @@ async fn soak(backend: Backend, web_locks: bool) {
     let started = Instant::now();
     let (mut bursts, mut reloads, mut on_login_form) = (0, 0, Vec::new());
     let (mut reloaded_at, mut cut_off) = (Vec::new(), 0);
+    let mut forced = Vec::new();
+    let mut next_forced = started + random.millis(FORCED_EVERY_MS.0, FORCED_EVERY_MS.1);
     while started.elapsed() < RUN {
+        if lossless && Instant::now() >= next_forced {
+            match force_a_cut_off(&h, &tabs, &mut random, &mut reloaded_at).await {
+                Ok(held) => {
+                    reloads += held.departures.len();
+                    forced.push(held);
+                }
+                Err(why) => {
+                    on_login_form.push(format!("at a forced cut-off: {why}"));
+                    break;
+                }
+            }
+            next_forced = Instant::now() + random.millis(FORCED_EVERY_MS.0, FORCED_EVERY_MS.1);
+            continue;
+        }
         let tab = random.below(TABS as u64) as usize;
         browser.switch_to(tabs[tab].clone()).await;
         let ended = if random.below(10) < 6 {
@@ -224,11 +259,18 @@ async fn soak(backend: Backend, web_locks: bool) {
             reloaded_at.push((tab, now_ms()));
             browser.reload().await;
             reloads += 1;
-            logged_in_or_not(&h)
+            h.logged_in_or_not()
                 .await
                 .map_err(|page| format!("tab {tab} after a reload: {page}"))
         };
         if let Err(page) = ended {
+            if lossless {
+                on_login_form.push(format!(
+                    "{page}
+no session may end under lossless rotation"
+                ));
+                break;
+            }
             match recover_from_a_cut_off(&h, &tabs, tab, &mut reloaded_at).await {
                 Ok(()) if cut_off < MAX_CUT_OFF => cut_off += 1,
                 Ok(()) => {
@@ -248,7 +290,7 @@ async fn soak(backend: Backend, web_locks: bool) {
     let elapsed = started.elapsed();
     for (index, tab) in tabs.iter().enumerate() {
         browser.switch_to(tab.clone()).await;
-        if let Err(page) = logged_in_or_not(&h).await {
+        if let Err(page) = h.logged_in_or_not().await {
             on_login_form.push(format!("tab {index} at the end: {page}"));
         }
     }
@@ -257,23 +299,45 @@ async fn soak(backend: Backend, web_locks: bool) {
     let refreshes = requests_to(&log, JWT_REFRESH);
     let refused = refreshes.iter().filter(|entry| entry.status == 401).count();
     let unexplained = unexplained_refusals(&log, &reloaded_at).len();
+    let forced_in_flight: Vec<Result<&LogEntry, String>> =
+        forced.iter().map(|held| held.in_flight(&log)).collect();
     let me = requests_to(&log, USERS_ME);
     let me_401 = me.iter().filter(|entry| entry.status == 401).count();
     let lifetimes = elapsed.as_millis() as f64 / ACCESS_TTL_MS as f64;
     let per_lifetime = refreshes.len() as f64 / lifetimes;
     eprintln!(
-        "soak {backend:?} web_locks={web_locks} seed={seed}: {:.0} s, {TABS} tabs, {bursts} bursts, \
-         {reloads} reloads; refresh calls {} ({per_lifetime:.2} per access lifetime), refused {refused} \
-         ({unexplained} unexplained; sessions lost to a reload mid-refresh {cut_off}); \
-         users/me/ {} (401: {me_401}); tabs on the login form {}",
+        "soak {backend:?} {rotation:?} web_locks={web_locks} seed={seed}: {:.0} s, {TABS} tabs, \
+         {bursts} bursts, {reloads} reloads; forced cut-offs {} ({} landed in flight); refresh \
+         calls {} ({per_lifetime:.2} per access lifetime), refused {refused} ({unexplained} \
+         unexplained; sessions lost to a reload mid-refresh {cut_off}); users/me/ {} (401: \
+         {me_401}); tabs on the login form {}",
         elapsed.as_secs_f64(),
+        forced.len(),
+        forced_in_flight.iter().filter(|held| held.is_ok()).count(),
         refreshes.len(),
         me.len(),
         on_login_form.len(),
     );
     let all = || format!("{}\nreloads (tab, at): {reloaded_at:?}", describe(&log));
     assert!(on_login_form.is_empty(), "{on_login_form:#?}\n{}", all());
-    assert_eq!(unexplained, 0, "a refresh was refused:\n{}", all());
+    if lossless {
+        assert_eq!(refused, 0, "a refresh was refused:\n{}", all());
+        assert!(
+            forced.len() >= MIN_FORCED,
+            "{} forced cut-offs, fewer than {MIN_FORCED}",
+            forced.len()
+        );
+        for (held, in_flight) in forced.iter().zip(&forced_in_flight) {
+            if let Err(why) = in_flight {
+                panic!(
+                    "a forced reload missed the refresh's flight: {why}\n{held:?}\n{}",
+                    all()
+                );
+            }
+        }
+    } else {
+        assert_eq!(unexplained, 0, "a refresh was refused:\n{}", all());
+    }
     // The keeper renews a 3 s token (2 s of it counted, whole seconds being truncated) about
     // 0.3 s before it runs out: 1.8 per lifetime when one tab is in view; requests in hidden
     // tabs refresh only what they find expiring, once for all. Either way never once per tab.
@@ -287,17 +351,32 @@ async fn soak(backend: Backend, web_locks: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_tabs_under_rotation_with_web_locks() {
-    soak(Backend::Reference, true).await;
+    soak(Backend::Reference, true, Rotation::Stock).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_tabs_under_rotation_without_web_locks() {
-    soak(Backend::Reference, false).await;
+    soak(Backend::Reference, false, Rotation::Stock).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_tabs_under_rotation_against_django() {
-    soak(Backend::Django(Variant::default()), true).await;
+    soak(Backend::Django(Variant::default()), true, Rotation::Stock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_tabs_and_forced_cut_offs_against_the_reference_with_reuse_interval() {
+    soak(Backend::Reference, true, Rotation::Lossless).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_tabs_and_forced_cut_offs_against_django_with_the_package() {
+    soak(
+        Backend::Django(Variant::default()),
+        true,
+        Rotation::Lossless,
+    )
+    .await;
 }
 
 #[cfg(test)]
