@@ -233,6 +233,21 @@ impl Harness {
         Self::start_with(backend, Some(reuse_interval)).await
     }
 
+    /// [`Harness::start_on`], or [`Harness::start_lossless_on`] at [`REUSE_INTERVAL`] when
+    /// `lossless`, with rotation and blacklisting on and access tokens of `access_ttl_ms`.
+    pub async fn start_rotating(backend: Backend, lossless: bool, access_ttl_ms: u64) -> Self {
+        let harness = Self::start_with(backend, lossless.then_some(REUSE_INTERVAL)).await;
+        harness
+            .server
+            .set_config(serde_json::json!({
+                "access_ttl_ms": access_ttl_ms,
+                "rotate_refresh_tokens": true,
+                "blacklist_after_rotation": true,
+            }))
+            .await;
+        harness
+    }
+
     async fn start_with(backend: Backend, reuse_interval: Option<Duration>) -> Self {
         let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;
         let (server, variant) = match backend {

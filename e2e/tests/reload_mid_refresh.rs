@@ -25,7 +25,7 @@ use interceptor_e2e::cut_off::{
     hold_next_refresh, wait_for_held_refresh, CutOff, Departure, Random,
 };
 use interceptor_e2e::hooks::{describe, requests_to, JWT_REFRESH};
-use interceptor_e2e::{Backend, Harness, Variant, REUSE_INTERVAL, WAIT};
+use interceptor_e2e::{Backend, Harness, Variant, WAIT};
 use interceptor_server::test_hooks::LogEntry;
 use serde_json::json;
 
@@ -70,31 +70,21 @@ async fn open_keeper_window(h: &Harness) -> WindowHandle {
     window
 }
 
-/// Fires bursts in the current (background) window until a refresh follows the held one:
-/// requests refresh first what they find expiring. `None` when none came within [`WAIT`].
-async fn burst_until_the_next_refresh(h: &Harness, cut_off: &CutOff) -> Option<LogEntry> {
+/// Waits until a refresh follows the held one: the reloaded page's, or with `burst` the current
+/// (background) window's, which fires bursts meanwhile (its requests refresh first what they
+/// find expiring). `None` when none came within [`WAIT`].
+async fn the_next_refresh(h: &Harness, cut_off: &CutOff, burst: bool) -> Option<LogEntry> {
     let deadline = std::time::Instant::now() + WAIT;
     while std::time::Instant::now() < deadline {
         let log = h.server.log().await;
         if let Some(next) = cut_off.next_refresh(&log) {
             return Some(next.clone());
         }
-        // Once the session has ended there is no button: the refusal is in the log by then.
-        let _ = h.browser.try_click_button("Fire 10 requests").await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    None
-}
-
-/// Waits until a refresh follows the held one (the reloaded page's).
-async fn wait_for_the_next_refresh(h: &Harness, cut_off: &CutOff) -> Option<LogEntry> {
-    let deadline = std::time::Instant::now() + WAIT;
-    while std::time::Instant::now() < deadline {
-        let log = h.server.log().await;
-        if let Some(next) = cut_off.next_refresh(&log) {
-            return Some(next.clone());
+        if burst {
+            // Once the session has ended there is no button: the refusal is in the log by then.
+            let _ = h.browser.try_click_button("Fire 10 requests").await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     None
 }
@@ -121,18 +111,7 @@ async fn wait_for_a_later_refresh(h: &Harness, after: u64) -> Result<(), String>
 async fn cut_refreshes_off(backend: Backend, lossless: bool) {
     let (mut random, seed) = Random::seeded_from_env("CUT_OFF_SEED");
     let repeats = repeats();
-    let h = if lossless {
-        Harness::start_lossless_on(backend, REUSE_INTERVAL).await
-    } else {
-        Harness::start_on(backend).await
-    };
-    h.server
-        .set_config(json!({
-            "access_ttl_ms": ACCESS_TTL_MS,
-            "rotate_refresh_tokens": true,
-            "blacklist_after_rotation": true,
-        }))
-        .await;
+    let h = Harness::start_rotating(backend, lossless, ACCESS_TTL_MS).await;
     let browser = &h.browser;
     h.log_in_from_home().await;
     let mut keeper = browser.window().await;
@@ -178,11 +157,11 @@ async fn cut_refreshes_off(backend: Backend, lossless: bool) {
             departures: vec![departure],
         };
         let next = match go {
-            Go::Reload => wait_for_the_next_refresh(&h, &cut_off).await,
+            Go::Reload => the_next_refresh(&h, &cut_off, false).await,
             Go::Close => {
                 closes += 1;
                 browser.switch_to(background.clone()).await;
-                burst_until_the_next_refresh(&h, &cut_off).await
+                the_next_refresh(&h, &cut_off, true).await
             }
         };
         let log = h.server.log().await;

@@ -23,7 +23,7 @@ use interceptor_e2e::cut_off::{
     hold_next_refresh, wait_for_held_refresh, CutOff, Departure, Random,
 };
 use interceptor_e2e::hooks::{describe, requests_to, JWT_REFRESH, USERS_ME};
-use interceptor_e2e::{now_ms, Backend, Harness, Variant, REUSE_INTERVAL};
+use interceptor_e2e::{now_ms, Backend, Harness, Variant};
 use interceptor_server::test_hooks::LogEntry;
 use serde_json::json;
 
@@ -188,18 +188,7 @@ async fn recover_from_a_cut_off(
 async fn soak(backend: Backend, web_locks: bool, rotation: Rotation) {
     let (mut random, seed) = Random::seeded_from_env("SOAK_SEED");
     let lossless = rotation == Rotation::Lossless;
-    let h = if lossless {
-        Harness::start_lossless_on(backend, REUSE_INTERVAL).await
-    } else {
-        Harness::start_on(backend).await
-    };
-    h.server
-        .set_config(json!({
-            "access_ttl_ms": ACCESS_TTL_MS,
-            "rotate_refresh_tokens": true,
-            "blacklist_after_rotation": true,
-        }))
-        .await;
+    let h = Harness::start_rotating(backend, lossless, ACCESS_TTL_MS).await;
     let browser = &h.browser;
     let mut tabs = vec![browser.window().await];
     if !web_locks {

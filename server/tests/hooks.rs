@@ -263,10 +263,8 @@ async fn a_delay_without_status_stalls_then_answers_normally() {
     assert!(started.elapsed() < Duration::from_millis(300));
 }
 
-/// A held answer: the request is handled at once (a refresh rotates and blacklists) and only
-/// its answer waits.
-#[tokio::test]
-async fn an_answer_delay_handles_first_then_holds_the_answer() {
+/// Hooks on, rotation with blacklisting, and the demo user's refresh token.
+async fn hooked_rotating() -> (Harness, String) {
     let h = hooked().await;
     h.send(put_json(
         "/__test__/config",
@@ -274,6 +272,14 @@ async fn an_answer_delay_handles_first_then_holds_the_answer() {
     ))
     .await;
     let (refresh, _) = h.login().await;
+    (h, refresh)
+}
+
+/// A held answer: the request is handled at once (a refresh rotates and blacklists) and only
+/// its answer waits.
+#[tokio::test]
+async fn an_answer_delay_handles_first_then_holds_the_answer() {
+    let (h, refresh) = hooked_rotating().await;
     let reply = h
         .send(put_json(
             "/__test__/fault",
@@ -299,13 +305,7 @@ async fn an_answer_delay_handles_first_then_holds_the_answer() {
 /// request in the log all the same, with the status of the answer it never read.
 #[tokio::test]
 async fn a_request_whose_client_leaves_during_the_hold_is_logged() {
-    let h = hooked().await;
-    h.send(put_json(
-        "/__test__/config",
-        r#"{"rotate_refresh_tokens":true,"blacklist_after_rotation":true}"#,
-    ))
-    .await;
-    let (refresh, _) = h.login().await;
+    let (h, refresh) = hooked_rotating().await;
     h.send(put_json(
         "/__test__/fault",
         r#"{"path":"v1/auth/jwt/refresh/","answer_delay_ms":60000,"times":1}"#,
