@@ -293,13 +293,15 @@ no session may end under lossless rotation"
     let me = requests_to(&log, USERS_ME);
     let me_401 = me.iter().filter(|entry| entry.status == 401).count();
     let lifetimes = elapsed.as_millis() as f64 / ACCESS_TTL_MS as f64;
-    let per_lifetime = refreshes.len() as f64 / lifetimes;
+    // Each forced cut-off costs one refresh more by design: the one answered with the token the
+    // reloaded pages never read. The keeper's own are counted against the bound.
+    let per_lifetime = refreshes.len().saturating_sub(forced.len()) as f64 / lifetimes;
     eprintln!(
         "soak {backend:?} {rotation:?} web_locks={web_locks} seed={seed}: {:.0} s, {TABS} tabs, \
          {bursts} bursts, {reloads} reloads; forced cut-offs {} ({} landed in flight); refresh \
-         calls {} ({per_lifetime:.2} per access lifetime), refused {refused} ({unexplained} \
-         unexplained; sessions lost to a reload mid-refresh {cut_off}); users/me/ {} (401: \
-         {me_401}); tabs on the login form {}",
+         calls {} ({per_lifetime:.2} per access lifetime, the forced cut-offs' own aside), \
+         refused {refused} ({unexplained} unexplained; sessions lost to a reload mid-refresh \
+         {cut_off}); users/me/ {} (401: {me_401}); tabs on the login form {}",
         elapsed.as_secs_f64(),
         forced.len(),
         forced_in_flight.iter().filter(|held| held.is_ok()).count(),
