@@ -1,8 +1,8 @@
-//! Cutting a refresh off on purpose, the loss the library README's "Known limit" described:
-//! the server holds the refresh's answer back once it has rotated and blacklisted the token
-//! (a fault's `answer_delay_ms`), and the test reloads or closes the page that sent it before
-//! that answer can leave. The server's request log then tells whether the page really went
-//! while the refresh was in flight.
+//! Cutting a refresh off on purpose, the loss the library README's "A reload in the middle of a
+//! refresh" describes: the server holds the refresh's answer back once it has rotated and
+//! blacklisted the token (a fault's `answer_delay_ms`), and the test reloads or closes the page
+//! that sent it before that answer can leave. The server's request log then tells whether the
+//! page really went while the refresh was in flight.
 
 use std::time::{Duration, Instant};
 
