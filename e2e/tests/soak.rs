@@ -286,8 +286,13 @@ no session may end under lossless rotation"
         }
         tokio::time::sleep(Duration::from_millis(100 + random.below(500))).await;
     }
-    // Whatever was under way settles.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Whatever was under way settles. Django logs a held refresh only once its answer has left:
+    // a cut-off forced near the end is waited out.
+    let held_until = forced.last().map_or(0, |held: &CutOff| {
+        held.seen_ms + held.hold.as_millis() as u64 + 250
+    });
+    let settle = held_until.saturating_sub(now_ms()).max(1_500);
+    tokio::time::sleep(Duration::from_millis(settle)).await;
     let elapsed = started.elapsed();
     for (index, tab) in tabs.iter().enumerate() {
         browser.switch_to(tab.clone()).await;
