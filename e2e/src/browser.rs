@@ -22,6 +22,10 @@ pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 /// busy 2-core machine, short enough that a broken app fails soon.
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// An XPath test for what a user can click: not inside an `inert` element, such as the app
+/// shell's picture of the home page (index.html) while the app loads.
+const NOT_INERT: &str = "not(ancestor-or-self::*[@inert])";
+
 /// How often a wait looks again.
 const POLL_EVERY: Duration = Duration::from_millis(50);
 
@@ -258,13 +262,15 @@ impl Browser {
 
     /// Waits for a link labelled `label`, then clicks it.
     pub async fn click_link(&self, label: &str) {
-        let xpath = format!("//a[normalize-space()='{label}']");
+        let xpath = format!("//a[normalize-space()='{label}' and {NOT_INERT}]");
         self.click(&format!("the link {label:?}"), &xpath).await;
     }
 
     /// Clicks a `<button>` labelled `label` that is not busy, if there is one now.
     pub async fn try_click_button(&self, label: &str) -> Result<(), String> {
-        let xpath = format!("//button[normalize-space()='{label}' and not(@aria-disabled='true')]");
+        let xpath = format!(
+            "//button[normalize-space()='{label}' and not(@aria-disabled='true') and {NOT_INERT}]"
+        );
         self.try_click(&xpath).await
     }
 
