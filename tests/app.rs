@@ -56,13 +56,7 @@ fn mount_at(path: &str) -> Mounted {
             .append_child(&meta)
             .expect("append");
     }
-    let history = web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history");
-    history
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
-        .expect("url");
+    go_to(path);
     let container = new_container();
     let handle = leptos::mount::mount_to(container.clone(), App);
     Mounted {
@@ -590,11 +584,7 @@ fn mount_over_shell(path: &str) -> Mounted {
 #[wasm_bindgen_test]
 async fn what_was_typed_into_the_app_shell_is_kept_with_the_focus() {
     reset_app().await;
-    let _ = web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/login"));
+    go_to("/login");
     insert_app_shell();
     shell_input("username").set_value("demo");
     let password = shell_input("current-password");
@@ -634,11 +624,7 @@ async fn a_login_submitted_in_the_app_shell_goes_through_once_the_app_is_there()
     reset_app().await;
     // A visitor of a protected page: the shell shows the login form there, and the app first
     // redirects to the login page, which takes the submit.
-    let _ = web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/profile"));
+    go_to("/profile");
     insert_app_shell();
     assert!(
         document()
@@ -673,11 +659,7 @@ async fn a_login_submitted_in_the_app_shell_goes_through_once_the_app_is_there()
 async fn the_app_shell_shows_no_login_form_to_a_logged_in_visitor() {
     reset_app().await;
     store_demo_session().await;
-    let _ = web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"));
+    go_to("/");
     insert_app_shell();
     let root = document().document_element().expect("root");
     assert!(

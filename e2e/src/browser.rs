@@ -170,6 +170,35 @@ impl Browser {
         }
     }
 
+    /// Slows the link to `bytes_per_second` each way with 100 ms round trips (the DevTools
+    /// protocol's emulation), so that the app's files take seconds: what the page shows before
+    /// the app is there stays long enough to be seen.
+    pub async fn emulate_slow_link(&self, bytes_per_second: u32) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({
+                "offline": false,
+                "latency": 100,
+                "downloadThroughput": bytes_per_second,
+                "uploadThroughput": bytes_per_second,
+            }),
+        )
+        .await;
+    }
+
+    /// Waits until the app has taken over from index.html's app shell (the shell is gone), for
+    /// at most `timeout`.
+    pub async fn wait_for_the_app(&self, timeout: Duration) {
+        self.poll("the app to take over", timeout, || async {
+            match self.count("#app-shell").await {
+                0 => Ok(()),
+                _ => Err("the app shell is still there".to_owned()),
+            }
+        })
+        .await;
+    }
+
     /// Waits until the URL's path and query are `expected`.
     pub async fn wait_for_location(&self, expected: &str) {
         self.wait_for_location_within(expected, WAIT).await;

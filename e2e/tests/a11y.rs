@@ -346,14 +346,8 @@ async fn the_app_shells_home_takes_no_focus_and_is_read_once() {
     let h = Harness::start_eager().await;
     h.log_in_from_home().await;
     let browser = &h.browser;
-    browser.cdp("Network.enable", json!({})).await;
+    browser.emulate_slow_link(40_000).await;
     browser.cdp("Network.clearBrowserCache", json!({})).await;
-    browser
-        .cdp(
-            "Network.emulateNetworkConditions",
-            json!({ "offline": false, "latency": 100, "downloadThroughput": 40_000, "uploadThroughput": 40_000 }),
-        )
-        .await;
     browser.open("/").await;
     browser
         .wait_for_text("[data-test=username]", DEMO_USERNAME)
@@ -388,16 +382,7 @@ async fn the_app_shells_home_takes_no_focus_and_is_read_once() {
     assert_eq!(browser.count("#app-shell").await, 1, "still before the app");
 
     browser
-        .poll(
-            "the app to take over",
-            std::time::Duration::from_secs(30),
-            || async {
-                match browser.count("#app-shell").await {
-                    0 => Ok(()),
-                    _ => Err("the app shell is still there".to_owned()),
-                }
-            },
-        )
+        .wait_for_the_app(std::time::Duration::from_secs(30))
         .await;
     assert_eq!(
         headings_in_the_accessibility_tree(browser, "Your account").await,

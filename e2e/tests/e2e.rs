@@ -8,6 +8,7 @@ mod scenarios;
 
 use interceptor_e2e::{Browser, Harness, DEMO_PASSWORD, DEMO_USERNAME};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logging_in_through_the_form_shows_the_user_at_home() {
@@ -95,13 +96,7 @@ async fn the_content_security_policy_refuses_inline_scripts_and_other_origins() 
 async fn the_login_form_works_before_the_app_has_arrived() {
     let h = Harness::start_eager().await;
     let browser = &h.browser;
-    browser.cdp("Network.enable", json!({})).await;
-    browser
-        .cdp(
-            "Network.emulateNetworkConditions",
-            json!({ "offline": false, "latency": 100, "downloadThroughput": 60_000, "uploadThroughput": 60_000 }),
-        )
-        .await;
+    browser.emulate_slow_link(60_000).await;
     browser.open("/login").await;
     assert!(
         browser.count("#app-shell").await == 1,
@@ -114,7 +109,7 @@ async fn the_login_form_works_before_the_app_has_arrived() {
         "typed and submitted before the app arrived (it would have removed the shell)"
     );
     browser
-        .wait_for_location_within("/", std::time::Duration::from_secs(30))
+        .wait_for_location_within("/", Duration::from_secs(30))
         .await;
     browser
         .wait_for_text("[data-test=username]", DEMO_USERNAME)
@@ -188,41 +183,22 @@ const FRAME_SAMPLER: &str = r"
   requestAnimationFrame(sample);
 })();";
 
-/// A slow link, so that the wasm takes seconds: what shows before the app is there shows long
-/// enough to be seen. The HTTP cache goes, so the wasm is fetched again.
-async fn slow_link_and_cold_cache(browser: &Browser) {
-    browser.cdp("Network.enable", json!({})).await;
+/// Opens `/` on a slow link with a cold cache (the wasm takes seconds, so what shows before the
+/// app is there shows long enough to be seen) and returns every frame seen until the app took
+/// over, and a few after.
+async fn frames_of_opening_home_on_a_slow_link(browser: &Browser) -> Vec<Value> {
+    browser.emulate_slow_link(120_000).await;
     browser.cdp("Network.clearBrowserCache", json!({})).await;
-    browser
-        .cdp(
-            "Network.emulateNetworkConditions",
-            json!({ "offline": false, "latency": 100, "downloadThroughput": 120_000, "uploadThroughput": 120_000 }),
-        )
-        .await;
     browser
         .cdp(
             "Page.addScriptToEvaluateOnNewDocument",
             json!({ "source": FRAME_SAMPLER }),
         )
         .await;
-}
-
-/// Waits until the app has taken over (the shell is gone), then returns the frames seen.
-async fn frames_until_the_app_took_over(browser: &Browser) -> Vec<Value> {
-    browser
-        .poll(
-            "the app to take over",
-            std::time::Duration::from_secs(30),
-            || async {
-                match browser.count("#app-shell").await {
-                    0 => Ok(()),
-                    _ => Err("the app shell is still there".to_owned()),
-                }
-            },
-        )
-        .await;
+    browser.open("/").await;
+    browser.wait_for_the_app(Duration::from_secs(30)).await;
     // A few frames of the app's own.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     match browser.execute("return window.frames_seen;", vec![]).await {
         Value::Array(frames) => frames,
         other => panic!("no frames recorded: {other}"),
@@ -237,9 +213,7 @@ async fn a_returning_user_sees_their_home_before_the_app_and_the_name_never_goes
     let h = Harness::start().await;
     h.log_in_from_home().await;
     let browser = &h.browser;
-    slow_link_and_cold_cache(browser).await;
-    browser.open("/").await;
-    let frames = frames_until_the_app_took_over(browser).await;
+    let frames = frames_of_opening_home_on_a_slow_link(browser).await;
 
     let named = |frame: &&Value| frame["name"] == json!(DEMO_USERNAME);
     let first_named = frames
@@ -283,10 +257,8 @@ async fn a_returning_user_whose_session_ran_out_gets_the_login_form_at_once() {
     h.server.set_config(json!({ "refresh_ttl_ms": 2000 })).await;
     h.log_in_from_home().await;
     let browser = &h.browser;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    slow_link_and_cold_cache(browser).await;
-    browser.open("/").await;
-    let frames = frames_until_the_app_took_over(browser).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let frames = frames_of_opening_home_on_a_slow_link(browser).await;
     assert!(
         frames
             .iter()
@@ -323,9 +295,7 @@ async fn a_tampered_stored_name_is_shown_as_text() {
     let mut state = h.stored_state().await.expect("a stored session");
     state["session"]["user"]["username"] = json!(name);
     browser.set_local_storage(&key, &state.to_string()).await;
-    slow_link_and_cold_cache(browser).await;
-    browser.open("/").await;
-    let frames = frames_until_the_app_took_over(browser).await;
+    let frames = frames_of_opening_home_on_a_slow_link(browser).await;
     assert!(
         frames
             .iter()
