@@ -6,11 +6,25 @@ use leptos_jwt_session::{ApiClient, UserFields};
 /// The session's user: any user model's fields, as `users/me/` returns them.
 pub type User = UserFields;
 
+/// The fields a user is greeted by, the first one they have that is not empty: djoser's
+/// `username`, or an email-login model's `display_name`, else the email address. The app shell
+/// in `index.html` names the stored user by the same list (a test in `src/shell.rs` keeps the
+/// two equal).
+pub const DISPLAY_NAME_FIELDS: [&str; 3] = ["username", "display_name", "email"];
+
+/// What a field the user does not have shows.
+pub const NO_VALUE: &str = "—";
+
 /// The name to greet a user by.
 pub fn display_name(user: &User) -> String {
-    user.first_of(&["username", "display_name", "email"])
-        .unwrap_or("—")
+    user.first_of(&DISPLAY_NAME_FIELDS)
+        .unwrap_or(NO_VALUE)
         .to_owned()
+}
+
+/// The email address to show: the user's, or [`NO_VALUE`].
+pub fn shown_email(user: &User) -> String {
+    user.first_of(&["email"]).unwrap_or(NO_VALUE).to_owned()
 }
 
 /// How a form field is shown: its name on the wire (and the input's id), label and input type.

@@ -4,12 +4,15 @@
 #[path = "../crates/leptos-jwt-session/tests/support/mod.rs"]
 mod support;
 
+use interceptor_app::account::{display_name, shown_email, User};
+use interceptor_app::pages::SESSION_EXPIRED;
 use interceptor_app::{App, NAMESPACE};
+use leptos_jwt_session::SessionUser;
 use leptos_jwt_session::{Credentials, Registration, StorageKind};
 use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Document, HtmlElement, HtmlInputElement};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -53,13 +56,7 @@ fn mount_at(path: &str) -> Mounted {
             .append_child(&meta)
             .expect("append");
     }
-    let history = web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history");
-    history
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
-        .expect("url");
+    go_to(path);
     let container = new_container();
     let handle = leptos::mount::mount_to(container.clone(), App);
     Mounted {
@@ -134,7 +131,7 @@ async fn reset_app() {
         shell.remove();
     }
     if let Some(root) = document().document_element() {
-        let _ = root.class_list().remove_1("shell-login");
+        let _ = root.class_list().remove_2("shell-login", "shell-home");
     }
 }
 
@@ -537,6 +534,17 @@ fn insert_app_shell() {
         page[from..to].to_owned()
     };
     let markup = between(r#"<div id="app-shell">"#, "\n  </body>");
+    // The stylesheet index.html inlines, which shows the shell's parts or hides them.
+    if document().get_element_by_id("app-stylesheet").is_none() {
+        let style = document().create_element("style").expect("style");
+        style.set_id("app-stylesheet");
+        style.set_text_content(Some(include_str!("../style/main.css")));
+        document()
+            .head()
+            .expect("head")
+            .append_child(&style)
+            .expect("append");
+    }
     let script = between("(() => {", "\n    </script>");
     let holder = document().create_element("div").expect("div");
     holder.set_inner_html(&markup);
@@ -576,11 +584,7 @@ fn mount_over_shell(path: &str) -> Mounted {
 #[wasm_bindgen_test]
 async fn what_was_typed_into_the_app_shell_is_kept_with_the_focus() {
     reset_app().await;
-    let _ = web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/login"));
+    go_to("/login");
     insert_app_shell();
     shell_input("username").set_value("demo");
     let password = shell_input("current-password");
@@ -620,11 +624,7 @@ async fn a_login_submitted_in_the_app_shell_goes_through_once_the_app_is_there()
     reset_app().await;
     // A visitor of a protected page: the shell shows the login form there, and the app first
     // redirects to the login page, which takes the submit.
-    let _ = web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/profile"));
+    go_to("/profile");
     insert_app_shell();
     assert!(
         document()
@@ -659,15 +659,444 @@ async fn a_login_submitted_in_the_app_shell_goes_through_once_the_app_is_there()
 async fn the_app_shell_shows_no_login_form_to_a_logged_in_visitor() {
     reset_app().await;
     store_demo_session().await;
-    let _ = web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"));
+    go_to("/");
     insert_app_shell();
     let root = document().document_element().expect("root");
     assert!(
         !root.class_list().contains("shell-login"),
         "no login form flashes before the app shows the home page"
     );
+}
+
+/// Runs `code` as the body of a function in the page and returns what it returns.
+fn run_script(code: &str) -> wasm_bindgen::JsValue {
+    js_sys::Function::new_no_args(code)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap_or_else(|error| panic!("{code} failed: {error:?}"))
+}
+
+/// A JSON string from the page, parsed.
+fn parse_json<T: serde::de::DeserializeOwned>(json: &wasm_bindgen::JsValue) -> T {
+    let text = json.as_string().expect("a JSON string");
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{text}: {error}"))
+}
+
+/// Moves this page to `path`, as if the visitor had opened it.
+fn go_to(path: &str) {
+    web_sys::window()
+        .expect("window")
+        .history()
+        .expect("history")
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+        .expect("url");
+}
+
+/// Takes the app shell out again (its markup, and what its script put on the root), so that a
+/// test can insert it afresh over another stored state.
+fn remove_app_shell() {
+    if let Some(shell) = document().get_element_by_id("app-shell") {
+        shell.remove();
+    }
+    if let Some(root) = document().document_element() {
+        let _ = root.class_list().remove_2("shell-login", "shell-home");
+    }
+}
+
+fn root_has_class(class: &str) -> bool {
+    document()
+        .document_element()
+        .is_some_and(|root| root.class_list().contains(class))
+}
+
+fn shell_element(selector: &str) -> HtmlElement {
+    document()
+        .query_selector(&format!("#app-shell {selector}"))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no {selector} in the app shell"))
+        .unchecked_into()
+}
+
+/// What the shell's home page shows in `[data-test=…]`.
+fn shell_home_text(test: &str) -> String {
+    shell_element(&format!("[data-shell=home] [data-test={test}]"))
+        .text_content()
+        .unwrap_or_default()
+}
+
+/// Whether the shell's element is on screen (not inside a part `display: none`).
+fn shell_shows(selector: &str) -> bool {
+    shell_element(selector).offset_height() > 0
+}
+
+fn set_app_stored_state(state: &serde_json::Value) {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("localStorage")
+        .set_item(&format!("{NAMESPACE}.session.v1"), &state.to_string())
+        .expect("stored");
+}
+
+/// The demo user's stored session, with `user` (any JSON) in place of the user the server sent.
+async fn store_demo_session_with_user(user: &str) {
+    store_demo_session().await;
+    let mut state = app_stored_state();
+    state["session"]["user"] = serde_json::from_str(user).expect("a user's JSON");
+    set_app_stored_state(&state);
+}
+
+#[wasm_bindgen_test]
+async fn the_app_shell_shows_a_returning_user_their_home_until_the_app_takes_over() {
+    reset_app().await;
+    store_demo_session().await;
+    go_to("/");
+    insert_app_shell();
+    assert!(
+        root_has_class("shell-home"),
+        "the shell shows the home page"
+    );
+    assert!(!root_has_class("shell-login"), "and no login form");
+    assert!(shell_shows("[data-test=username]"));
+    assert!(!shell_shows("#shell-login"));
+    assert_eq!(shell_home_text("username"), DEMO_USER);
+    assert_eq!(shell_home_text("email"), "demo@example.com");
+    assert_eq!(shell_home_text("user-id"), "1");
+    assert!(
+        document()
+            .get_element_by_id("app-shell")
+            .is_some_and(|shell| shell.has_attribute("inert")),
+        "a picture of the page until the app is there: no focus, nothing read out"
+    );
+
+    // What the page's (first) username reads after every change to the document, from now on.
+    run_script(
+        "window.namesSeen = [];
+         window.namesWatch = new MutationObserver(() => window.namesSeen.push(
+             document.querySelector('[data-test=username]')?.textContent ?? null));
+         window.namesWatch.observe(document, { subtree: true, childList: true, characterData: true });",
+    );
+    let app = mount_over_shell("/");
+    assert!(
+        eventually(1_000, || document()
+            .get_element_by_id("app-shell")
+            .is_none())
+        .await,
+        "the app takes over: {}",
+        app.container.inner_html()
+    );
+    assert_eq!(text(&app, "[data-test=username]"), DEMO_USER);
+    let seen: Vec<Option<String>> = parse_json(&run_script(
+        "window.namesWatch.disconnect(); return JSON.stringify(window.namesSeen);",
+    ));
+    assert!(
+        !seen.is_empty() && seen.iter().all(|name| name.as_deref() == Some(DEMO_USER)),
+        "the name was there through every change: {seen:?}"
+    );
+    assert_eq!(location(), "/");
+}
+
+/// Each element's tag, classes and `data-test` under `root`, in document order, with the text
+/// of those that hold only text (but not of a `[data-test]` one: that is what a page shows, not
+/// its frame). Leaves out ids, roles and aria attributes: the shell's home is inert and has
+/// none, so that nothing in it is read out or found twice.
+fn skeleton(root: &Element) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut next = root.first_element_child();
+    while let Some(element) = next {
+        next = element.next_element_sibling();
+        if element.get_attribute("data-shell").as_deref() == Some("login") {
+            continue;
+        }
+        let mut line = element.tag_name().to_lowercase();
+        if let Some(class) = element.get_attribute("class") {
+            line += &format!(
+                ".{}",
+                class.split_whitespace().collect::<Vec<_>>().join(".")
+            );
+        }
+        match element.get_attribute("data-test") {
+            Some(test) => line += &format!("[data-test={test}]"),
+            None if element.child_element_count() == 0 => {
+                line += &format!(" {:?}", element.text_content().unwrap_or_default().trim());
+            }
+            None => {}
+        }
+        let children = skeleton(&element);
+        lines.push(line.clone());
+        lines.extend(
+            children
+                .into_iter()
+                .map(|child| format!("{line} > {child}")),
+        );
+    }
+    lines
+}
+
+#[wasm_bindgen_test]
+async fn the_app_shells_home_is_the_apps_home_page_in_its_own_markup() {
+    reset_app().await;
+    store_demo_session().await;
+    go_to("/");
+    insert_app_shell();
+    let shell = document().get_element_by_id("app-shell").expect("shell");
+    let of_shell = |selector| {
+        skeleton(
+            &shell
+                .query_selector(selector)
+                .ok()
+                .flatten()
+                .expect(selector),
+        )
+    };
+    let (shell_header, shell_page) = (of_shell("header"), of_shell("main.page"));
+    remove_app_shell();
+
+    let app = mount_at("/");
+    assert!(eventually(2_000, || text(&app, "[data-test=username]") == DEMO_USER).await);
+    let of_app = |selector| skeleton(&find(&app, selector).expect(selector));
+    assert_eq!(shell_header, of_app("header"), "the header");
+    assert_eq!(shell_page, of_app("main.page"), "the page");
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_session_gets_the_app_shells_login_form_not_its_home() {
+    reset_app().await;
+    set_config(r#"{"refresh_ttl_ms":2000}"#).await;
+    store_demo_session().await;
+    sleep(2_100).await;
+    go_to("/");
+    insert_app_shell();
+    assert!(
+        !root_has_class("shell-home"),
+        "no home page for a session that ran out"
+    );
+    assert!(root_has_class("shell-login"));
+    assert!(!shell_shows("[data-test=username]"));
+    assert!(shell_shows("#shell-login"));
+    assert_eq!(
+        shell_element("#shell-login .alert")
+            .text_content()
+            .as_deref(),
+        Some(SESSION_EXPIRED),
+        "and it says why, as the app's login page will"
+    );
+
+    let app = mount_over_shell("/");
+    arrives_at(3_000, "/login").await;
+    assert!(
+        eventually(1_000, || text(&app, "[role=alert]") == SESSION_EXPIRED).await,
+        "{:?}",
+        text(&app, "[role=alert]")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_name_with_html_in_it_is_shown_as_text() {
+    reset_app().await;
+    let name = r#"<img src=x onerror="window.shellInjected=1">demo"#;
+    store_demo_session_with_user(
+        &serde_json::json!({ "username": name, "email": "<b>e</b>", "id": 1 }).to_string(),
+    )
+    .await;
+    go_to("/");
+    insert_app_shell();
+    assert_eq!(shell_home_text("username"), name);
+    assert_eq!(shell_home_text("email"), "<b>e</b>");
+    let shell = document().get_element_by_id("app-shell").expect("shell");
+    assert_eq!(
+        shell
+            .query_selector_all("img, b")
+            .map(|found| found.length())
+            .ok(),
+        Some(0),
+        "no element was made from the stored text"
+    );
+}
+
+/// The shell's script and the app name a user by the same rule, whatever fields the user model
+/// has (`src/account.rs`; a host test in `src/shell.rs` checks the field list).
+#[wasm_bindgen_test]
+async fn the_app_shell_names_every_kind_of_user_as_the_app_does() {
+    reset_app().await;
+    let users = [
+        r#"{"email":"demo@example.com","id":1,"username":"demo"}"#,
+        r#"{"display_name":"Demo User","id":1,"email":"d@example.com"}"#,
+        r#"{"username":"","display_name":"","email":"only@example.com","id":"7"}"#,
+        r#"{"id":2}"#,
+        r#"{"username":null,"display_name":42,"email":true,"id":null}"#,
+        r#"{"username":["a"],"display_name":{"b":1},"email":"","id":false}"#,
+        r#"{"username":"first","username":"last"}"#,
+        r#""demo""#,
+        r#"[1]"#,
+        r#"null"#,
+    ];
+    for user in users {
+        remove_app_shell();
+        store_demo_session_with_user(user).await;
+        go_to("/");
+        insert_app_shell();
+        let app_user = User::from_json(user).ok();
+        let expected = [
+            app_user.as_ref().map(display_name),
+            app_user.as_ref().map(shown_email),
+            app_user
+                .as_ref()
+                .and_then(|u| u.get("id").map(str::to_owned)),
+        ]
+        .map(Option::unwrap_or_default);
+        let shown = ["username", "email", "user-id"].map(shell_home_text);
+        assert_eq!(shown, expected, "the user {user}");
+    }
+}
+
+/// A JWT (unsigned: neither the app nor the shell checks signatures) with the given claims.
+fn jwt(claims: &serde_json::Value) -> String {
+    let window = web_sys::window().expect("window");
+    let base64url = |text: &str| {
+        window
+            .btoa(text)
+            .expect("btoa")
+            .replace('+', "-")
+            .replace('/', "_")
+            .trim_end_matches('=')
+            .to_owned()
+    };
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        base64url(r#"{"alg":"HS256","typ":"JWT"}"#),
+        base64url(&claims.to_string())
+    )
+}
+
+/// The shell's verdict and the app's on the stored state, each as (logged in, told the session
+/// expired). The app's is the auth layer's as it starts, before any request.
+fn verdicts() -> ((bool, bool), (bool, bool)) {
+    remove_app_shell();
+    go_to("/");
+    insert_app_shell();
+    let alert = shell_element("#shell-login .alert")
+        .text_content()
+        .unwrap_or_default();
+    let shell = (root_has_class("shell-home"), alert == SESSION_EXPIRED);
+    let layer = app_layer();
+    let app = (
+        layer.store.is_authenticated_untracked(),
+        layer.store.ended_untracked() == Some(leptos_jwt_session::SessionEnd::Expired),
+    );
+    layer.owner.cleanup();
+    (shell, app)
+}
+
+/// The shell reads the stored session as the app does: which one is live, which one ran out by
+/// its stored times (a refresh token's lifetime counts from when it arrived, less a second),
+/// and which one the app cannot read and throws away.
+#[wasm_bindgen_test]
+async fn the_app_shell_decides_on_the_stored_session_as_the_app_does() {
+    reset_app().await;
+    let now_ms = js_sys::Date::now();
+    let now = (now_ms / 1000.0) as i64;
+    let access = jwt(&serde_json::json!({ "exp": now + 300, "iat": now, "user_id": "1" }));
+    let refresh_for =
+        |lifetime: i64| jwt(&serde_json::json!({ "exp": now + lifetime, "iat": now }));
+    let state = |refresh: serde_json::Value, received_ms_ago: f64| {
+        serde_json::json!({
+            "generation": 1,
+            "writer": "test",
+            "session": {
+                "id": "s",
+                "tokens": {
+                    "access": access,
+                    "refresh": refresh,
+                    "access_received_at": (now_ms - received_ms_ago) as i64,
+                    "refresh_received_at": (now_ms - received_ms_ago) as i64,
+                },
+                "user": { "username": "demo", "id": 1 },
+            },
+            "ended": null,
+        })
+    };
+    let with = |mut state: serde_json::Value, pointer: &str, value: serde_json::Value| {
+        *state.pointer_mut(pointer).expect(pointer) = value;
+        state
+    };
+    let live = state(refresh_for(10).into(), 8_500.0);
+    let cases = [
+        ("a live session", live.clone()),
+        // 10 s from iat to exp live 9 s from their arrival: the claims' whole seconds.
+        (
+            "a 10 s refresh token 9.5 s after it arrived",
+            state(refresh_for(10).into(), 9_500.0),
+        ),
+        (
+            "a refresh token without iat, before exp",
+            state(jwt(&serde_json::json!({ "exp": now + 100 })).into(), 0.0),
+        ),
+        (
+            "a refresh token without iat, past exp",
+            state(jwt(&serde_json::json!({ "exp": now - 1 })).into(), 0.0),
+        ),
+        (
+            "iat after exp, so exp alone counts",
+            state(
+                jwt(&serde_json::json!({ "exp": now + 100, "iat": now + 200 })).into(),
+                0.0,
+            ),
+        ),
+        (
+            "a padded payload",
+            state(padded(&refresh_for(10)).into(), 0.0),
+        ),
+        (
+            "an access token that is no JWT",
+            with(live.clone(), "/session/tokens/access", "garbage".into()),
+        ),
+        (
+            "a refresh token that is no JWT",
+            with(live.clone(), "/session/tokens/refresh", "a.b".into()),
+        ),
+        (
+            "a refresh token without exp",
+            state(jwt(&serde_json::json!({ "iat": now })).into(), 0.0),
+        ),
+        (
+            "a time that is text",
+            with(
+                live.clone(),
+                "/session/tokens/refresh_received_at",
+                "1".into(),
+            ),
+        ),
+        (
+            "no generation",
+            with(live.clone(), "/generation", serde_json::Value::Null),
+        ),
+        (
+            "a session that ended by expiring",
+            serde_json::json!({ "generation": 2, "session": null, "ended": "Expired" }),
+        ),
+        (
+            "a logout",
+            serde_json::json!({ "generation": 2, "session": null, "ended": "LoggedOut" }),
+        ),
+    ];
+    for (case, stored) in cases {
+        set_app_stored_state(&stored);
+        let (shell, app) = verdicts();
+        assert_eq!(
+            shell, app,
+            "{case}: (logged in, expired) in the shell and in the app"
+        );
+    }
+    set_app_stored_state(&live);
+    assert_eq!(
+        verdicts(),
+        ((true, false), (true, false)),
+        "a live session is live"
+    );
+}
+
+/// `token` with its payload padded, as some encoders write it.
+fn padded(token: &str) -> String {
+    let parts: Vec<&str> = token.split('.').collect();
+    format!("{}.{}==.{}", parts[0], parts[1], parts[2])
 }

@@ -22,6 +22,10 @@ pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 /// busy 2-core machine, short enough that a broken app fails soon.
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// An XPath test for what a user can click: not inside an `inert` element, such as the app
+/// shell's picture of the home page (index.html) while the app loads.
+const NOT_INERT: &str = "not(ancestor-or-self::*[@inert])";
+
 /// How often a wait looks again.
 const POLL_EVERY: Duration = Duration::from_millis(50);
 
@@ -166,6 +170,35 @@ impl Browser {
         }
     }
 
+    /// Slows the link to `bytes_per_second` each way with 100 ms round trips (the DevTools
+    /// protocol's emulation), so that the app's files take seconds: what the page shows before
+    /// the app is there stays long enough to be seen.
+    pub async fn emulate_slow_link(&self, bytes_per_second: u32) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({
+                "offline": false,
+                "latency": 100,
+                "downloadThroughput": bytes_per_second,
+                "uploadThroughput": bytes_per_second,
+            }),
+        )
+        .await;
+    }
+
+    /// Waits until the app has taken over from index.html's app shell (the shell is gone), for
+    /// at most `timeout`.
+    pub async fn wait_for_the_app(&self, timeout: Duration) {
+        self.poll("the app to take over", timeout, || async {
+            match self.count("#app-shell").await {
+                0 => Ok(()),
+                _ => Err("the app shell is still there".to_owned()),
+            }
+        })
+        .await;
+    }
+
     /// Waits until the URL's path and query are `expected`.
     pub async fn wait_for_location(&self, expected: &str) {
         self.wait_for_location_within(expected, WAIT).await;
@@ -258,13 +291,15 @@ impl Browser {
 
     /// Waits for a link labelled `label`, then clicks it.
     pub async fn click_link(&self, label: &str) {
-        let xpath = format!("//a[normalize-space()='{label}']");
+        let xpath = format!("//a[normalize-space()='{label}' and {NOT_INERT}]");
         self.click(&format!("the link {label:?}"), &xpath).await;
     }
 
     /// Clicks a `<button>` labelled `label` that is not busy, if there is one now.
     pub async fn try_click_button(&self, label: &str) -> Result<(), String> {
-        let xpath = format!("//button[normalize-space()='{label}' and not(@aria-disabled='true')]");
+        let xpath = format!(
+            "//button[normalize-space()='{label}' and not(@aria-disabled='true') and {NOT_INERT}]"
+        );
         self.try_click(&xpath).await
     }
 

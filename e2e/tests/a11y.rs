@@ -321,3 +321,73 @@ async fn the_journey_works_with_the_keyboard_alone() {
         .await;
     h.finish().await;
 }
+
+/// How many headings named `name` the accessibility tree has, leaving out what assistive
+/// technology does not see (an inert subtree, say).
+async fn headings_in_the_accessibility_tree(browser: &Browser, name: &str) -> usize {
+    let tree = browser.cdp("Accessibility.getFullAXTree", json!({})).await;
+    tree["nodes"].as_array().map_or(0, |nodes| {
+        nodes
+            .iter()
+            .filter(|node| {
+                node["ignored"] != json!(true)
+                    && node["role"]["value"] == json!("heading")
+                    && node["name"]["value"] == json!(name)
+            })
+            .count()
+    })
+}
+
+/// A returning user on a slow link: while index.html's shell shows their home page (until the
+/// app is there), the keyboard cannot reach into it and a screen reader has nothing of it to
+/// read; it has no live region. Once the app is there, its page is read, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_shells_home_takes_no_focus_and_is_read_once() {
+    let h = Harness::start_eager().await;
+    h.log_in_from_home().await;
+    let browser = &h.browser;
+    browser.emulate_slow_link(40_000).await;
+    browser.cdp("Network.clearBrowserCache", json!({})).await;
+    browser.open("/").await;
+    browser
+        .wait_for_text("[data-test=username]", DEMO_USERNAME)
+        .await;
+    assert_eq!(
+        browser.count("#app-shell").await,
+        1,
+        "the app is not there yet"
+    );
+    let live_regions = "#app-shell [role=status], #app-shell [role=alert], \
+        #app-shell [aria-live]:not([aria-live=off]), #app-shell output:not([aria-live=off])";
+    assert_eq!(
+        browser.count(live_regions).await,
+        0,
+        "the shell says nothing"
+    );
+    assert_eq!(
+        headings_in_the_accessibility_tree(browser, "Your account").await,
+        0,
+        "the shell's page is not read out"
+    );
+    let focus_in_shell =
+        "return document.getElementById('app-shell')?.contains(document.activeElement) ?? false;";
+    for _ in 0..3 {
+        press(browser, Key::Tab).await;
+        assert_eq!(
+            browser.execute(focus_in_shell, vec![]).await,
+            json!(false),
+            "Tab does not go into the shell"
+        );
+    }
+    assert_eq!(browser.count("#app-shell").await, 1, "still before the app");
+
+    browser
+        .wait_for_the_app(std::time::Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        headings_in_the_accessibility_tree(browser, "Your account").await,
+        1,
+        "the app's page is read, once"
+    );
+    h.finish().await;
+}

@@ -6,8 +6,9 @@
 
 mod scenarios;
 
-use interceptor_e2e::{Harness, DEMO_PASSWORD, DEMO_USERNAME};
-use serde_json::json;
+use interceptor_e2e::{Browser, Harness, DEMO_PASSWORD, DEMO_USERNAME};
+use serde_json::{json, Value};
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logging_in_through_the_form_shows_the_user_at_home() {
@@ -95,13 +96,7 @@ async fn the_content_security_policy_refuses_inline_scripts_and_other_origins() 
 async fn the_login_form_works_before_the_app_has_arrived() {
     let h = Harness::start_eager().await;
     let browser = &h.browser;
-    browser.cdp("Network.enable", json!({})).await;
-    browser
-        .cdp(
-            "Network.emulateNetworkConditions",
-            json!({ "offline": false, "latency": 100, "downloadThroughput": 60_000, "uploadThroughput": 60_000 }),
-        )
-        .await;
+    browser.emulate_slow_link(60_000).await;
     browser.open("/login").await;
     assert!(
         browser.count("#app-shell").await == 1,
@@ -114,7 +109,7 @@ async fn the_login_form_works_before_the_app_has_arrived() {
         "typed and submitted before the app arrived (it would have removed the shell)"
     );
     browser
-        .wait_for_location_within("/", std::time::Duration::from_secs(30))
+        .wait_for_location_within("/", Duration::from_secs(30))
         .await;
     browser
         .wait_for_text("[data-test=username]", DEMO_USERNAME)
@@ -160,5 +155,161 @@ async fn the_server_going_down_during_a_refresh_keeps_the_session_and_recovers()
         .wait_for_text("[data-test=burst-result]", "10 of 10 succeeded")
         .await;
     assert_eq!(h.browser.location().await, "/");
+    h.finish().await;
+}
+
+/// Installed before any script of the next documents runs: at every frame, what the page shows
+/// (`window.frames_seen`): whether the app shell is still there, the (first) username's text and
+/// where it is, where the activity panel's heading is, and whether a login field is on screen.
+const FRAME_SAMPLER: &str = r"
+(() => {
+  window.frames_seen = [];
+  const place = (selector) => {
+    const found = document.querySelector(selector);
+    if (!found || found.getClientRects().length === 0) return null;
+    const { x, y, width } = found.getBoundingClientRect();
+    return [x, y, width];
+  };
+  const sample = () => {
+    window.frames_seen.push({
+      shell: document.getElementById('app-shell') !== null,
+      name: document.querySelector('[data-test=username]')?.textContent ?? null,
+      name_at: place('[data-test=username]'),
+      activity_at: place('.activity h2'),
+      login_form: place('#username') !== null,
+    });
+    if (window.frames_seen.length < 5000) requestAnimationFrame(sample);
+  };
+  requestAnimationFrame(sample);
+})();";
+
+/// Opens `/` on a slow link with a cold cache (the wasm takes seconds, so what shows before the
+/// app is there shows long enough to be seen) and returns every frame seen until the app took
+/// over, and a few after.
+async fn frames_of_opening_home_on_a_slow_link(browser: &Browser) -> Vec<Value> {
+    browser.emulate_slow_link(120_000).await;
+    browser.cdp("Network.clearBrowserCache", json!({})).await;
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": FRAME_SAMPLER }),
+        )
+        .await;
+    browser.open("/").await;
+    browser.wait_for_the_app(Duration::from_secs(30)).await;
+    // A few frames of the app's own.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    match browser.execute("return window.frames_seen;", vec![]).await {
+        Value::Array(frames) => frames,
+        other => panic!("no frames recorded: {other}"),
+    }
+}
+
+/// The returning user on a slow link: the shell shows their home page, name included, long
+/// before the app, and the app takes it over without the name ever missing from a frame, or
+/// moving, and without a login form ever showing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_user_sees_their_home_before_the_app_and_the_name_never_goes() {
+    let h = Harness::start().await;
+    h.log_in_from_home().await;
+    let browser = &h.browser;
+    let frames = frames_of_opening_home_on_a_slow_link(browser).await;
+
+    let named = |frame: &&Value| frame["name"] == json!(DEMO_USERNAME);
+    let first_named = frames
+        .iter()
+        .position(|frame| named(&frame))
+        .unwrap_or_else(|| panic!("the name never showed: {frames:?}"));
+    let (by_shell, by_app): (Vec<&Value>, Vec<&Value>) = frames[first_named..]
+        .iter()
+        .partition(|frame| frame["shell"] == json!(true));
+    assert!(
+        by_shell.len() >= 5,
+        "the shell showed the name for {} frames before the app",
+        by_shell.len()
+    );
+    assert!(!by_app.is_empty(), "the app's own frames: {frames:?}");
+    assert!(
+        frames[first_named..].iter().all(|frame| named(&frame)),
+        "from its first frame on, every frame shows the name: {frames:?}"
+    );
+    assert!(
+        frames
+            .iter()
+            .all(|frame| frame["login_form"] == json!(false)),
+        "no login form ever showed"
+    );
+    let (last_shell, first_app) = (by_shell[by_shell.len() - 1], by_app[0]);
+    for place in ["name_at", "activity_at"] {
+        assert_eq!(
+            last_shell[place], first_app[place],
+            "{place}: nothing moves when the app takes over"
+        );
+    }
+    h.finish().await;
+}
+
+/// A returning user whose session has run out while away gets the login form from the first
+/// frame, saying so; the home page never shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_user_whose_session_ran_out_gets_the_login_form_at_once() {
+    let h = Harness::start().await;
+    h.server.set_config(json!({ "refresh_ttl_ms": 2000 })).await;
+    h.log_in_from_home().await;
+    let browser = &h.browser;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let frames = frames_of_opening_home_on_a_slow_link(browser).await;
+    assert!(
+        frames
+            .iter()
+            .all(|frame| frame["name"].as_str().is_none_or(str::is_empty)
+                && frame["name_at"].is_null()),
+        "the home page never showed: {frames:?}"
+    );
+    let first_with_content = frames
+        .iter()
+        .position(|frame| frame["login_form"] == json!(true))
+        .unwrap_or_else(|| panic!("no login form: {frames:?}"));
+    assert!(
+        frames[first_with_content..]
+            .iter()
+            .all(|frame| frame["login_form"] == json!(true)),
+        "the login form stays through the hand-over: {frames:?}"
+    );
+    browser.wait_for_location("/login").await;
+    browser
+        .wait_for_text(".alert", "Your session has expired. Please log in again.")
+        .await;
+    h.finish().await;
+}
+
+/// A stored user whose name is HTML (storage is the page's, but not to be trusted as markup):
+/// the shell shows it as text, and nothing of it runs or renders as an element.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_stored_name_is_shown_as_text() {
+    let h = Harness::start().await;
+    h.log_in_from_home().await;
+    let browser = &h.browser;
+    let name = r#"<img src="/x" onerror="window.injected = 1">demo"#;
+    let key = interceptor_e2e::storage_key();
+    let mut state = h.stored_state().await.expect("a stored session");
+    state["session"]["user"]["username"] = json!(name);
+    browser.set_local_storage(&key, &state.to_string()).await;
+    let frames = frames_of_opening_home_on_a_slow_link(browser).await;
+    assert!(
+        frames
+            .iter()
+            .any(|frame| frame["shell"] == json!(true) && frame["name"] == json!(name)),
+        "the shell showed the name as it is stored: {frames:?}"
+    );
+    browser.wait_for_text("[data-test=username]", name).await;
+    assert_eq!(browser.count("img").await, 0, "no element was made of it");
+    assert_eq!(
+        browser
+            .execute("return window.injected ?? null;", vec![])
+            .await,
+        Value::Null,
+        "nothing of it ran"
+    );
     h.finish().await;
 }

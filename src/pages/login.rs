@@ -6,6 +6,10 @@ use crate::account::login_field;
 use crate::components::{busy, field_message, focus_first_invalid, Alert, TextField};
 use crate::shell;
 
+/// What the login page says to a user whose session ran out; the app shell in `index.html` says
+/// the same before the app is there (a test in `src/shell.rs` keeps the two equal).
+pub const SESSION_EXPIRED: &str = "Your session has expired. Please log in again.";
+
 /// `/login`: the login field (username, or email where the user model logs in by email) and the
 /// password; on success, back to `next` (a path on this site) or home.
 #[component]
@@ -48,8 +52,7 @@ pub fn LoginPage() -> impl IntoView {
     // Field errors stand by their fields; the alert announces that there are some.
     let message = Signal::derive(move || match error() {
         Some(error) => Some(error.to_string()),
-        None => (auth.ended() == Some(SessionEnd::Expired))
-            .then(|| "Your session has expired. Please log in again.".to_owned()),
+        None => (auth.ended() == Some(SessionEnd::Expired)).then(|| SESSION_EXPIRED.to_owned()),
     });
 
     view! {

@@ -7,7 +7,7 @@ mod profile;
 mod register;
 
 pub use home::HomePage;
-pub use login::LoginPage;
+pub use login::{LoginPage, SESSION_EXPIRED};
 pub use not_found::NotFoundPage;
 pub use profile::ProfilePage;
 pub use register::RegisterPage;
