@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// Top to bottom. A module may use its own layer and the ones after it.
 const LAYERS: &[&[&str]] = &[
-    &["app"],
+    &["app", "server"],
     &["api"],
     &["session"],
     &["config"],

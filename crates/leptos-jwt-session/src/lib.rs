@@ -5,7 +5,8 @@
 //! Five layers, each importing only from those below it (a unit test checks it):
 //!
 //! ```text
-//! app/      what an app touches: provide_auth, AuthStore, RequireAuth, use_login, events, refresh ahead
+//! app/      what an app touches: provide_auth, AuthStore, RequireAuth, use_login, events, refresh
+//!           ahead; server/ (`ssr`): what a server-rendered app's server knows from the cookies
 //! api/      the interceptor (ApiClient), the refresh, the accounts calls, one exchange with events
 //! session/  the session in this tab: its states and rules, tokens, user, events, the one writer
 //! config/   settings and the wire's shape;  tabs/: the cross-tab lock, the ledger, the mirror
@@ -21,6 +22,9 @@ mod config;
 mod http;
 mod json;
 mod platform;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub mod server;
 mod session;
 mod tabs;
 #[cfg(feature = "testing")]

@@ -9,7 +9,6 @@ use std::future::Future;
 use std::rc::Rc;
 
 use futures::future::LocalBoxFuture;
-use leptos::prelude::*;
 
 use crate::api::exchange::exchange;
 use crate::api::refresh::{refresh_due, refresh_replacing};
@@ -18,7 +17,7 @@ use crate::config::{AuthConfig, TokenMode};
 use crate::http::error::{is_token_not_valid, ApiError, ApiResult};
 use crate::http::request::ApiRequest;
 use crate::http::response::ApiResponse;
-use crate::platform::now_ms;
+use crate::platform::{browser_window, now_ms, BrowserOnly};
 use crate::session::events::{AuthEvent, RefreshReason};
 use crate::session::tab::TabSession;
 use crate::session::tokens::{Claims, Tokens};
@@ -31,7 +30,7 @@ use crate::session::tokens::{Claims, Tokens};
 /// went with it; a call made after that ends at once in [`ApiError::Stopped`].
 #[derive(Debug, Clone, Copy)]
 pub struct ApiClient {
-    tab: StoredValue<Rc<TabSession>, LocalStorage>,
+    tab: BrowserOnly<Rc<TabSession>>,
 }
 
 /// The grant a request went out with (its access token, where the page holds one), and which
@@ -44,13 +43,16 @@ struct SentWith {
 impl ApiClient {
     pub(crate) fn new(tab: Rc<TabSession>) -> Self {
         Self {
-            tab: StoredValue::new_local(tab),
+            tab: BrowserOnly::new(tab),
         }
     }
 
-    /// The tab's session, while the layer is mounted.
+    /// The tab's session, while the layer is mounted, in a browser.
     pub(crate) fn tab(&self) -> ApiResult<Rc<TabSession>> {
-        self.tab.try_get_value().ok_or(ApiError::Stopped)
+        if browser_window().is_none() {
+            return Err(ApiError::NotInBrowser);
+        }
+        self.tab.get().ok_or(ApiError::Stopped)
     }
 
     /// Runs `work` with the tab's session; the returned future holds it, not this handle.
@@ -102,7 +104,7 @@ impl ApiClient {
     /// The settings this client runs with (`None` once its layer is unmounted).
     #[must_use]
     pub fn config(&self) -> Option<AuthConfig> {
-        self.tab.try_with_value(|tab| tab.config.clone())
+        self.tab.with(|tab| tab.config.clone())
     }
 }
 

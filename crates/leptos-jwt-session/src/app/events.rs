@@ -4,12 +4,13 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
+use crate::platform::BrowserOnly;
 use crate::session::events::{AuthEvent, EventHub};
 
 /// The event hub in context.
 #[derive(Clone, Copy)]
 pub(crate) struct Events {
-    pub hub: StoredValue<Rc<EventHub>, LocalStorage>,
+    pub hub: BrowserOnly<Rc<EventHub>>,
 }
 
 /// Calls `listener` with every [`AuthEvent`] of the auth layer that
@@ -39,10 +40,10 @@ pub fn use_auth_events(listener: impl Fn(&AuthEvent) + 'static) {
         leptos::logging::warn!("use_auth_events: no provide_auth above this component");
         return;
     };
-    let Some(hub) = events.hub.try_get_value() else {
+    let Some(hub) = events.hub.get() else {
         return;
     };
     let subscription = hub.subscribe(Rc::new(listener));
     // Dropped, and so unsubscribed, with the current owner.
-    StoredValue::new_local(subscription);
+    BrowserOnly::new(subscription);
 }

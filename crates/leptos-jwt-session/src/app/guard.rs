@@ -17,6 +17,7 @@ use crate::session::state::SessionEnd;
 ///
 /// `when` narrows it further, by what the user is (a role, say): a logged-in user for whom it
 /// is false sees `fallback` instead of the page (nothing, by default), and is not sent away.
+/// While the session is not known yet (see [`AuthStore::is_known`]) it shows `fallback` too.
 ///
 /// ```no_run
 /// use leptos::prelude::*;
@@ -69,6 +70,10 @@ pub fn RequireAuth(
         return Either::Left(fallback.run());
     };
     Either::Right(move || {
+        // Not known yet (a server render, or hydrating): the fallback, never a redirect.
+        if !auth.is_known() {
+            return Either::Left(Either::Right(fallback.run()));
+        }
         if !auth.is_authenticated() {
             let path = login_redirect(auth);
             return Either::Right(view! { <Redirect path options=replacing()/> });
@@ -81,8 +86,8 @@ pub fn RequireAuth(
     })
 }
 
-/// Shows its children to a logged-in user and `fallback` (nothing, by default) to anyone else;
-/// it follows the session as it changes, in every tab.
+/// Shows its children to a logged-in user and `fallback` (nothing, by default) to anyone else,
+/// and while the session is not known yet; it follows the session as it changes, in every tab.
 ///
 /// ```no_run
 /// use leptos::prelude::*;
@@ -125,9 +130,20 @@ fn login_redirect(auth: AuthStore) -> String {
     if auth.ended_untracked() == Some(SessionEnd::LoggedOut) {
         return login;
     }
-    let here = browser_window()
-        .map(|window| window.location())
-        .and_then(|location| Some(location.pathname().ok()? + &location.search().ok()?))
-        .unwrap_or_default();
-    login_with_next(&login, &here)
+    login_with_next(&login, &current_path())
+}
+
+/// Where the visitor is: the page's path and query in the browser, the request's on a server.
+fn current_path() -> String {
+    if let Some(location) = browser_window().map(|window| window.location()) {
+        return location.pathname().unwrap_or_default() + &location.search().unwrap_or_default();
+    }
+    let location = leptos_router::hooks::use_location();
+    let query = location.search.get_untracked();
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    location.pathname.get_untracked() + &query
 }

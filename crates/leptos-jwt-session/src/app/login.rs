@@ -9,6 +9,7 @@ use crate::api::client::ApiClient;
 use crate::api::credentials::Credentials;
 use crate::app::next::{replacing, use_next_path};
 use crate::http::error::ApiError;
+use crate::platform::BrowserOnly;
 
 /// What a login form needs, from [`use_login`]. `Copy`.
 #[derive(Debug, Clone, Copy)]
@@ -16,7 +17,7 @@ pub struct LoginForm {
     client: Option<ApiClient>,
     pending: RwSignal<bool>,
     error: RwSignal<Option<ApiError>>,
-    on_success: StoredValue<Box<dyn Fn()>, LocalStorage>,
+    on_success: BrowserOnly<Box<dyn Fn()>>,
 }
 
 /// The login form's plumbing: [`LoginForm::submit`] logs in (and loads the user); while it runs
@@ -59,7 +60,7 @@ impl LoginForm {
             client: use_context::<ApiClient>(),
             pending: RwSignal::new(false),
             error: RwSignal::new(None),
-            on_success: StoredValue::new_local(on_success),
+            on_success: BrowserOnly::new(on_success),
         }
     }
 
@@ -83,7 +84,7 @@ impl LoginForm {
             form.pending.try_set(false);
             match outcome {
                 Ok(()) => {
-                    form.on_success.try_with_value(|go| go());
+                    form.on_success.with(|go| go());
                 }
                 Err(error) => {
                     form.error.try_set(Some(error));

@@ -9,6 +9,7 @@ use crate::app::events::Events;
 use crate::app::refresh_ahead::{keep_session_fresh, SessionKeeper};
 use crate::app::store::AuthStore;
 use crate::config::AuthConfig;
+use crate::platform::BrowserOnly;
 use crate::session::events::EventHub;
 use crate::session::tab::{Signals, TabSession};
 
@@ -51,8 +52,8 @@ pub struct Auth {
 pub fn provide_auth(config: AuthConfig) -> Auth {
     let hub = Rc::new(EventHub::default());
     let signals = Signals::new();
-    let tab = TabSession::restore(config, signals, hub.clone());
-    StoredValue::new_local(tab.follow_other_tabs());
+    let tab = restore(config, signals, hub.clone());
+    BrowserOnly::new(tab.follow_other_tabs());
     let store = AuthStore::new(signals, tab.clone());
     let keeper = keep_session_fresh(tab.clone());
     let client = ApiClient::new(tab);
@@ -60,13 +61,53 @@ pub fn provide_auth(config: AuthConfig) -> Auth {
     provide_context(client);
     provide_context(keeper);
     provide_context(Events {
-        hub: StoredValue::new_local(hub),
+        hub: BrowserOnly::new(hub),
     });
     Auth {
         store,
         client,
         keeper,
     }
+}
+
+/// This tab's session, as a client-side rendered app has it at once.
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+fn restore(config: AuthConfig, signals: Signals, hub: Rc<EventHub>) -> Rc<TabSession> {
+    TabSession::restore(config, signals, hub, None)
+}
+
+/// This tab's session in a server-rendered app: the page first shows what the server knew (its
+/// view is written into the page, and read back while hydrating), and the browser's own state
+/// once hydration is over, in the same frame.
+#[cfg(any(feature = "ssr", feature = "hydrate"))]
+fn restore(config: AuthConfig, signals: Signals, hub: Rc<EventHub>) -> Rc<TabSession> {
+    use crate::session::snapshot::Snapshot;
+    let first = leptos::server::SharedValue::new_str(|| server_view(&config)).into_inner();
+    let first = Snapshot::decode(&first);
+    let tab = TabSession::restore(config, signals, hub, Some(&first));
+    if tab.config.window().is_some() {
+        let released = tab.clone();
+        // Effects run once the page has hydrated.
+        Effect::new(move |_| released.release(&first));
+    }
+    tab
+}
+
+/// What the server knows of the visitor's session, as text for the page.
+#[cfg(feature = "ssr")]
+fn server_view(config: &AuthConfig) -> String {
+    crate::server::ServerSession::current()
+        .filter(|_| config.token_mode.in_cookies())
+        .map_or_else(crate::session::snapshot::Snapshot::unknown, |session| {
+            session.snapshot()
+        })
+        .encode()
+}
+
+/// In the browser the server's view is read from the page; a page that has none knows nothing.
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+fn server_view(_: &AuthConfig) -> String {
+    crate::session::snapshot::Snapshot::unknown().encode()
 }
 
 /// The session's state from context.

@@ -19,7 +19,7 @@ use leptos::prelude::*;
 
 use crate::api::refresh::{refresh_due_at, refresh_replacing};
 use crate::http::error::ApiError;
-use crate::platform::{now_ms, random};
+use crate::platform::{now_ms, random, BrowserOnly};
 use crate::session::events::RefreshReason;
 use crate::session::tab::{set_if_changed, TabSession};
 
@@ -200,10 +200,11 @@ pub(crate) fn keep_session_fresh(tab: Rc<TabSession>) -> SessionKeeper {
         connectivity: RwSignal::new(Connectivity::Online),
         next_refresh_at: RwSignal::new(None),
     };
-    if !tab.config.refresh_ahead {
+    // Off the browser (a server render) there is nothing to keep fresh.
+    let Some(window) = tab.config.window().filter(|_| tab.config.refresh_ahead) else {
         return keeper;
-    }
-    let window = tab.config.window();
+    };
+    let window = Some(window);
     let document = window.as_ref().and_then(|window| window.document());
     let schedule = Rc::new_cyclic(|weak: &Weak<Schedule>| {
         let mut listeners = Vec::new();
@@ -249,7 +250,7 @@ pub(crate) fn keep_session_fresh(tab: Rc<TabSession>) -> SessionKeeper {
     }));
     schedule.reschedule();
     // Dropped with the owner, and with it the timer and the listeners.
-    StoredValue::new_local(schedule);
+    BrowserOnly::new(schedule);
     keeper
 }
 

@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
+use crate::platform::BrowserOnly;
 use crate::session::state::SessionEnd;
 use crate::session::tab::{Signals, TabSession};
 use crate::session::tokens::Tokens;
@@ -18,18 +19,31 @@ use crate::session::user::SessionUser;
 #[derive(Debug, Clone, Copy)]
 pub struct AuthStore {
     signals: Signals,
-    tab: StoredValue<Rc<TabSession>, LocalStorage>,
+    tab: BrowserOnly<Rc<TabSession>>,
+    /// Read while rendering, also on a server, where the tab's session is not kept.
+    login_path: StoredValue<String>,
 }
 
 impl AuthStore {
     pub(crate) fn new(signals: Signals, tab: Rc<TabSession>) -> Self {
         Self {
             signals,
-            tab: StoredValue::new_local(tab),
+            login_path: StoredValue::new(tab.config.login_path.clone()),
+            tab: BrowserOnly::new(tab),
         }
     }
 
-    /// Whether there is a session (tracked).
+    /// Whether the page knows yet whether there is a session (tracked). Always, in a
+    /// client-side rendered app; in a server-rendered one, not on the server in the storage mode
+    /// (it cannot read the browser's storage), and not in the browser until hydration is over.
+    /// [`RequireAuth`](crate::RequireAuth) and [`Authenticated`](crate::Authenticated) show their
+    /// fallback meanwhile.
+    #[must_use]
+    pub fn is_known(&self) -> bool {
+        self.signals.known.try_get().unwrap_or(false)
+    }
+
+    /// Whether there is a session (tracked); `false` while that is not known.
     #[must_use]
     pub fn is_authenticated(&self) -> bool {
         self.signals.authenticated.try_get().unwrap_or(false)
@@ -79,7 +93,7 @@ impl AuthStore {
     /// Both tokens, without subscribing to them.
     #[must_use]
     pub fn tokens_untracked(&self) -> Option<Tokens> {
-        self.tab.try_with_value(|tab| tab.tokens()).flatten()
+        self.tab.with(|tab| tab.tokens()).flatten()
     }
 
     /// How the last session ended, if it did (tracked).
@@ -98,20 +112,20 @@ impl AuthStore {
     /// The layer does this itself when the tab is shown again; call it if your app has other
     /// reasons to think it missed something.
     pub fn sync_from_storage(&self) {
-        self.tab.try_with_value(|tab| tab.sync_from_storage());
+        self.tab.with(|tab| tab.sync_from_storage());
     }
 
     /// The app's login page (see [`AuthConfig::login_path`](crate::AuthConfig::login_path)).
     pub(crate) fn login_path(&self) -> String {
-        self.tab
-            .try_with_value(|tab| tab.config.login_path.clone())
+        self.login_path
+            .try_get_value()
             .unwrap_or_else(|| "/login".to_owned())
     }
 
     /// The tab's session, for the test hooks.
     #[cfg(feature = "testing")]
     pub(crate) fn tab(&self) -> Option<Rc<TabSession>> {
-        self.tab.try_get_value()
+        self.tab.get()
     }
 }
 

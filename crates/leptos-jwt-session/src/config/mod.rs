@@ -65,6 +65,8 @@ pub struct AuthConfig {
     pub(crate) token_mode: TokenMode,
     /// Django's CSRF cookie and header names, for unsafe requests in the cookie modes.
     pub(crate) csrf: Option<(String, String)>,
+    /// dj-rest-auth's `JWT_AUTH_COOKIE` and `JWT_AUTH_REFRESH_COOKIE`: what a server reads.
+    pub(crate) cookie_names: (String, String),
     #[cfg(feature = "testing")]
     pub(crate) window: Option<web_sys::Window>,
 }
@@ -92,6 +94,7 @@ impl AuthConfig {
             credentials: None,
             token_mode: TokenMode::default(),
             csrf: Some(("csrftoken".to_owned(), "X-CSRFToken".to_owned())),
+            cookie_names: ("jwt-access".to_owned(), "jwt-refresh".to_owned()),
             #[cfg(feature = "testing")]
             window: None,
         }
@@ -269,6 +272,15 @@ impl AuthConfig {
         self
     }
 
+    /// The names of the access and the refresh cookie (dj-rest-auth's `JWT_AUTH_COOKIE` and
+    /// `JWT_AUTH_REFRESH_COOKIE`; `jwt-access` and `jwt-refresh` by default): what the server of
+    /// a server-rendered app reads (the browser never does).
+    #[must_use]
+    pub fn cookie_names(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
+        self.cookie_names = (access.into(), refresh.into());
+        self
+    }
+
     /// No CSRF header, whatever the cookies say.
     #[must_use]
     pub fn no_csrf(mut self) -> Self {
@@ -280,6 +292,12 @@ impl AuthConfig {
     #[must_use]
     pub fn base(&self) -> &ApiBase {
         &self.base
+    }
+
+    /// Whether the tokens live in httpOnly cookies (see [`TokenMode`]): what a server can see.
+    #[must_use]
+    pub fn uses_cookies(&self) -> bool {
+        self.token_mode.in_cookies()
     }
 
     /// The name of the login field (see [`Self::login_field`]), for a login form's label.

@@ -17,10 +17,15 @@ pub struct ApiBase {
 
 /// Why a base URL was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BaseUrlError {
     /// Not an `http(s)://host/...` URL once resolved against the page.
     #[error("the API base {0:?} is not an absolute http(s) URL")]
     NotAbsolute(String),
+    /// No page to read it from: a server render (give the server its base with
+    /// [`ApiBase::new`]).
+    #[error("there is no page to read the API base from (a server render?)")]
+    NoPage,
 }
 
 /// The trimmed `content` of `<meta name="{name}">` in the page, unless empty.
@@ -75,11 +80,13 @@ impl ApiBase {
 
     /// Reads `<meta name="api-base" content="...">` (default `/api/`) and resolves it against the
     /// page's URL, so a deployment can edit `index.html` without a rebuild.
+    ///
+    /// Off the browser (a server render) there is no page to read: [`BaseUrlError::NoPage`].
     pub fn from_document() -> Result<Self, BaseUrlError> {
         let configured = meta_content("api-base").unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
         let page = crate::platform::browser_window()
             .and_then(|w| w.location().href().ok())
-            .unwrap_or_default();
+            .ok_or(BaseUrlError::NoPage)?;
         let absolute = web_sys::Url::new_with_base(&configured, &page)
             .map(|url| url.href())
             .map_err(|_| BaseUrlError::NotAbsolute(configured.clone()))?;
@@ -90,6 +97,12 @@ impl ApiBase {
     #[must_use]
     pub fn as_str(&self) -> String {
         format!("{}{}", self.origin, self.path)
+    }
+
+    /// The base's path, starting and ending with `/` (`/api/`).
+    #[cfg(feature = "ssr")]
+    pub(crate) fn path(&self) -> &str {
+        &self.path
     }
 
     /// Resolves `path` as the browser will fetch it: `v1/auth/users/me/` against the base, `/x`

@@ -80,6 +80,11 @@ pub enum ApiError {
     /// sent; nothing was sent.
     #[error("This request was stopped because the page that made it has closed.")]
     Stopped,
+    /// The client was called during a server's render: it sends from the browser only (a server
+    /// function sends as the visitor with `server::ServerSession`, feature `ssr`); nothing was
+    /// sent.
+    #[error("This request can only be sent from the browser.")]
+    NotInBrowser,
 }
 
 impl ApiError {
@@ -108,6 +113,7 @@ impl ApiError {
             Self::InvalidUrl { .. } => "invalid_url",
             Self::NotOffered { .. } => "not_offered",
             Self::Stopped => "stopped",
+            Self::NotInBrowser => "not_in_browser",
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub(crate) mod events;
 pub(crate) mod flight;
+pub(crate) mod snapshot;
 pub(crate) mod state;
 pub(crate) mod tab;
 pub(crate) mod tokens;

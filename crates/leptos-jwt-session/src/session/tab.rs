@@ -20,6 +20,7 @@ use crate::config::AuthConfig;
 use crate::platform::{now_ms, random_id};
 use crate::session::events::{AuthEvent, EventHub};
 use crate::session::flight::Flight;
+use crate::session::snapshot::Snapshot;
 use crate::session::state::{Session, SessionEnd, StoredState};
 use crate::session::tokens::Tokens;
 use crate::tabs::ledger::{Idb, LedgerError};
@@ -32,6 +33,9 @@ type Job = Box<dyn FnOnce(Rc<TabSession>, StoredState) -> LocalBoxFuture<'static
 /// The reactive face of the state, written only by [`TabSession::publish`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Signals {
+    /// Whether the page knows the session yet: not on a server that cannot read the browser's
+    /// storage, nor in the browser until hydration is over.
+    pub(crate) known: RwSignal<bool>,
     /// Whether there are tokens: set only when that changes, so what depends on it alone (a
     /// guarded page) is not built again at every refresh.
     pub(crate) authenticated: RwSignal<bool>,
@@ -44,6 +48,7 @@ pub(crate) struct Signals {
 impl Signals {
     pub(crate) fn new() -> Self {
         Self {
+            known: RwSignal::new(false),
             authenticated: RwSignal::new(false),
             tokens: RwSignal::new(None),
             user: RwSignal::new(None),
@@ -86,12 +91,22 @@ pub(crate) struct TabSession {
     /// `TokenMode::RefreshCookie`: this tab's own access token (never stored), with the session
     /// it was issued to.
     memory: RefCell<Option<(String, Tokens)>>,
+    /// While hydrating: the signals show what the server rendered, not this state.
+    held: Cell<bool>,
 }
 
 impl TabSession {
     /// The session as this tab's storage left it. Anything unreadable is removed and gives the
     /// logged-out state, so it cannot fail again on the next load.
-    pub(crate) fn restore(config: AuthConfig, signals: Signals, events: Rc<EventHub>) -> Rc<Self> {
+    ///
+    /// With `first` (what the server rendered), the signals show that instead of the restored
+    /// state until [`Self::release`].
+    pub(crate) fn restore(
+        config: AuthConfig,
+        signals: Signals,
+        events: Rc<EventHub>,
+        first: Option<&Snapshot>,
+    ) -> Rc<Self> {
         let area = StorageArea::new(config.storage, config.window());
         let key = config.storage_key();
         let core = Rc::new(Self {
@@ -110,8 +125,16 @@ impl TabSession {
             expired_in_storage: Cell::new(false),
             claim: RefCell::new(None),
             memory: RefCell::new(None),
+            held: Cell::new(first.is_some()),
         });
-        if let Some(stored) = core.read_mirror() {
+        if let Some(first) = first {
+            core.show(first);
+        }
+        let stored = core.read_mirror();
+        if stored.is_none() {
+            core.publish();
+        }
+        if let Some(stored) = stored {
             let settled = core.settle(stored);
             core.state.replace(settled);
             core.publish();
@@ -128,6 +151,56 @@ impl TabSession {
             core.forget_expired_soon();
         }
         core
+    }
+
+    /// Shows `first` (the server's view) in the signals: what the page renders until
+    /// [`Self::release`].
+    fn show(&self, first: &Snapshot) {
+        set_if_changed(self.signals.ended, None);
+        set_if_changed(self.signals.user, first.user.clone());
+        set_if_changed(self.signals.tokens, None);
+        set_if_changed(self.signals.authenticated, first.known && first.logged_in);
+        set_if_changed(self.signals.known, first.known);
+    }
+
+    /// Hydration is over: the signals show this tab's state from now on. Where the server knew
+    /// the session from its cookies, its word settles what this tab's storage does not know: a
+    /// session begun elsewhere (the marker missing here) is taken, one the server no longer
+    /// knows is over.
+    #[cfg(any(feature = "ssr", feature = "hydrate"))]
+    pub(crate) fn release(self: &Rc<Self>, first: &Snapshot) {
+        self.held.set(false);
+        self.publish();
+        if !(first.known && self.config.token_mode.in_cookies()) {
+            return;
+        }
+        let here = self.state.borrow().session.is_some();
+        if here == first.logged_in {
+            return;
+        }
+        let first = first.clone();
+        let tab = self.clone();
+        leptos::task::spawn_local(async move {
+            tab.as_writer(move |tab, latest| async move {
+                let next = match (&latest.session, first.logged_in) {
+                    (None, true) => {
+                        let now = now_ms();
+                        let lifetime = first.access_lifetime_ms.unwrap_or(0.0);
+                        let expires_at = now + first.access_left_ms.unwrap_or(0.0);
+                        let session = Session {
+                            id: random_id(),
+                            tokens: Tokens::restore_in_cookies(expires_at, lifetime, None),
+                            user: first.user,
+                        };
+                        tab.next_state(&latest, Some(session), None)
+                    }
+                    (Some(_), false) => tab.next_state(&latest, None, Some(SessionEnd::Expired)),
+                    _ => return,
+                };
+                tab.write(next).await;
+            })
+            .await;
+        });
     }
 
     /// `stored` as it stands now: a session whose refresh token has run out is over (see
@@ -556,6 +629,9 @@ impl TabSession {
     /// Shows the state in the signals. Once they are disposed (the app unmounted) this does
     /// nothing.
     fn publish(&self) {
+        if self.held.get() {
+            return;
+        }
         let (tokens, user, ended) = {
             let state = self.state.borrow();
             let session = state.session.as_ref();
@@ -571,6 +647,7 @@ impl TabSession {
         set_if_changed(self.signals.user, user);
         let renewed = set_if_changed(self.signals.tokens, tokens);
         set_if_changed(self.signals.authenticated, authenticated);
+        set_if_changed(self.signals.known, true);
         if renewed {
             if let Some(watcher) = self.token_watcher.borrow().as_ref() {
                 watcher();
@@ -631,7 +708,7 @@ mod tests {
             .storage(StorageKind::Memory);
         let owner = Owner::new();
         owner.set();
-        let core = TabSession::restore(config, Signals::new(), Rc::default());
+        let core = TabSession::restore(config, Signals::new(), Rc::default(), None);
         (owner, core)
     }
 
