@@ -62,12 +62,7 @@ impl Drop for App {
 impl App {
     /// `password` is what the login page sends; `/staff` is for the user named `staff_name`.
     fn mount_at(path: &str, password: &'static str, staff_name: &'static str) -> Self {
-        web_sys::window()
-            .expect("window")
-            .history()
-            .expect("history")
-            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
-            .expect("url");
+        go_to(path);
         let container = new_container();
         let handle = leptos::mount::mount_to(container.clone(), move || {
             provide_auth(config().storage(StorageKind::Local));

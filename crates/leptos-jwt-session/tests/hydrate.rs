@@ -25,15 +25,6 @@ fn location() -> String {
     location.pathname().unwrap_or_default() + &location.search().unwrap_or_default()
 }
 
-fn go_to(path: &str) {
-    web_sys::window()
-        .expect("window")
-        .history()
-        .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
-        .expect("url");
-}
-
 /// Waits for the browser's next animation frame: whatever the page shows by then is what the
 /// user sees first.
 async fn next_frame() {

@@ -230,6 +230,17 @@ pub fn access_token(store: &AuthStore) -> Option<String> {
 }
 
 /// A new, empty element at the end of the page's body, to mount an app or a component in.
+/// Puts the page at `path` (path and query) without loading anything: where a router mounted
+/// next starts.
+pub fn go_to(path: &str) {
+    web_sys::window()
+        .expect("window")
+        .history()
+        .expect("history")
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+        .expect("url");
+}
+
 pub fn new_container() -> web_sys::HtmlElement {
     let document = window().document().expect("document");
     let container: web_sys::HtmlElement = document
