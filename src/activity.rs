@@ -58,8 +58,9 @@ impl ActivityLog {
         let log = Self {
             entries: RwSignal::new(Entries::default()),
         };
+        let in_cookies = crate::account::tokens_in_cookies();
         use_auth_events(move |event| {
-            if let Some(kind) = describe(event) {
+            if let Some(kind) = describe(event, in_cookies) {
                 log.record(kind);
             }
         });
@@ -163,8 +164,9 @@ pub fn use_activity() -> ActivityLog {
 }
 
 /// An event as a line of the log; `None` for what the panel does not show (a request starting:
-/// its line comes when it ends).
-fn describe(event: &AuthEvent) -> Option<ActivityKind> {
+/// its line comes when it ends). `in_cookies`: the tokens are httpOnly cookies, which the
+/// server sets and the page never sees.
+fn describe(event: &AuthEvent, in_cookies: bool) -> Option<ActivityKind> {
     let step = |text: &str| Some(ActivityKind::Step(text.to_owned()));
     match event {
         AuthEvent::RequestFinished {
@@ -189,6 +191,9 @@ fn describe(event: &AuthEvent) -> Option<ActivityKind> {
         }),
         AuthEvent::RefreshFinished { rotated: true } => {
             step("refreshed: new access and rotated refresh token stored")
+        }
+        AuthEvent::RefreshFinished { .. } if in_cookies => {
+            step("refreshed: the server set new token cookies")
         }
         AuthEvent::RefreshFinished { rotated: false } => step("refreshed: new access token stored"),
         AuthEvent::RefreshedElsewhere => step("another tab already refreshed → using its token"),
@@ -301,9 +306,16 @@ mod tests {
     fn exchanges_are_lines_and_starts_are_not() {
         let finished = AuthEvent::RefreshRefused;
         assert_eq!(
-            describe(&finished),
+            describe(&finished, false),
             Some(ActivityKind::Step("refresh refused → session ended".into()))
         );
-        assert_eq!(describe(&AuthEvent::SessionStarted), None);
+        assert_eq!(describe(&AuthEvent::SessionStarted, false), None);
+        // The page never sees a cookie refresh's tokens, nor whether they rotated.
+        assert_eq!(
+            describe(&AuthEvent::RefreshFinished { rotated: false }, true),
+            Some(ActivityKind::Step(
+                "refreshed: the server set new token cookies".into()
+            ))
+        );
     }
 }

@@ -2,7 +2,7 @@ use futures::future::join_all;
 use leptos::prelude::*;
 use leptos_jwt_session::{use_auth, use_client, use_logout};
 
-use crate::account::{display_name, shown_email, User};
+use crate::account::{display_name, shown_email, user_id, User};
 use crate::activity::use_activity;
 use crate::components::{busy, press, ActivityPanel, Alert, SessionCard};
 use crate::task::Task;
@@ -52,7 +52,7 @@ pub fn HomePage() -> impl IntoView {
                 <dt>"Email"</dt>
                 <dd data-test="email">{move || auth.user::<User>().map(|u| shown_email(&u))}</dd>
                 <dt>"User id"</dt>
-                <dd data-test="user-id">{move || auth.user::<User>().and_then(|u| u.get("id").map(str::to_owned))}</dd>
+                <dd data-test="user-id">{move || auth.user::<User>().and_then(|u| user_id(&u))}</dd>
             </dl>
             <Alert message=load_error/>
             <Show when=move || load_error.with(Option::is_some)>

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_jwt_session::{replacing, use_auth, use_client, use_login, Credentials, SessionEnd};
 use leptos_router::components::{Redirect, A};
 
-use crate::account::login_field;
+use crate::account::{login_field, AccountWire};
 use crate::components::{busy, field_message, focus_first_invalid, Alert, TextField};
 use crate::shell;
 
@@ -20,6 +20,7 @@ pub fn LoginPage() -> impl IntoView {
         return view! { <Redirect path="/" options=replacing()/> }.into_any();
     }
     let field = login_field(&use_client());
+    let registration = AccountWire::of_page().offers_registration();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     // Logs in (the user with it), then goes back to `?next=`.
@@ -73,7 +74,9 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if login.pending() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
-            <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
+            {registration.then(|| view! {
+                <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
+            })}
         </section>
     }
     .into_any()

@@ -1,17 +1,18 @@
 use leptos::prelude::*;
 use leptos_jwt_session::{use_auth, use_client, ApiClient, AuthStore};
 
-use crate::account::{display_name, editable_field, login_field, User};
+use crate::account::{display_name, editable_field, login_field, AccountWire, Field, User};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 use crate::task::Task;
 
 /// `/profile`: the account as the server has it, changing the email address (or, where it is
-/// the login field, the display name) and the password.
+/// the login field, the display name; dj-rest-auth's first name) and the password.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let auth: AuthStore = use_auth();
     let client: ApiClient = use_client();
-    let field = editable_field(&client);
+    let wire = AccountWire::of_page();
+    let field = editable_field(&client, &wire);
     let value_of = move |user: &User| user.get(field.name).unwrap_or_default().to_owned();
     let value = RwSignal::new(
         auth.user::<User>()
@@ -65,7 +66,11 @@ pub fn ProfilePage() -> impl IntoView {
                     name=field.name
                     label=field.label
                     kind=field.kind
-                    autocomplete=if field.kind == "email" { "email" } else { "name" }
+                    autocomplete=match field.name {
+                        "email" => "email",
+                        "first_name" => "given-name",
+                        _ => "name",
+                    }
                     value=value
                     error=field_error
                 />
@@ -76,25 +81,37 @@ pub fn ProfilePage() -> impl IntoView {
                 <p class="ok" role="status">{move || saved().then_some("Saved.")}</p>
             </form>
         </section>
-        <PasswordForm/>
+        {match wire.password_fields() {
+            Some(fields) => view! { <PasswordForm wire fields/> }.into_any(),
+            None => view! {
+                <section class="card narrow" aria-labelledby="password-title">
+                    <h2 id="password-title">"Change password"</h2>
+                    <p class="muted" data-test="password-not-offered">"This server offers no password change."</p>
+                </section>
+            }
+            .into_any(),
+        }}
     }
 }
 
-/// Changing the password (djoser `POST users/set_password/`).
+/// Changing the password: djoser's `POST users/set_password/` (the current and the new one) or
+/// dj-rest-auth's `POST password/change/` (the new one twice).
 #[component]
-fn PasswordForm() -> impl IntoView {
+fn PasswordForm(wire: AccountWire, fields: [Field; 2]) -> impl IntoView {
     let auth: AuthStore = use_auth();
     let client: ApiClient = use_client();
     let login = login_field(&client);
-    let current = RwSignal::new(String::new());
-    let new = RwSignal::new(String::new());
-    let change =
-        Task::new(move |(current, new): &(String, String)| client.set_password(current, new));
+    let [first_field, second_field] = fields;
+    let first = RwSignal::new(String::new());
+    let second = RwSignal::new(String::new());
+    let change = Task::new(move |(first, second): &(String, String)| {
+        wire.change_password(client, first.clone(), second.clone())
+    });
     // A password that has done its job does not stay on screen.
     Effect::new(move |_| {
         if let Some(Ok(())) = change.value().get() {
-            current.set(String::new());
-            new.set(String::new());
+            first.set(String::new());
+            second.set(String::new());
         }
     });
     let error = move || change.value().get().and_then(Result::err);
@@ -109,7 +126,7 @@ fn PasswordForm() -> impl IntoView {
             <form
                 node_ref=form
                 novalidate
-                on:submit=submit_with(change, move || (current.get_untracked(), new.get_untracked()))
+                on:submit=submit_with(change, move || (first.get_untracked(), second.get_untracked()))
             >
                 // For password managers: which account the new password belongs to.
                 <input
@@ -124,8 +141,8 @@ fn PasswordForm() -> impl IntoView {
                             .unwrap_or_default()
                     }
                 />
-                <TextField name="current_password" label="Current password" kind="password" autocomplete="current-password" value=current error=field_message(error, "current_password") required=true/>
-                <TextField name="new_password" label="New password" kind="password" autocomplete="new-password" value=new error=field_message(error, "new_password") required=true/>
+                <TextField name=first_field.name label=first_field.label kind="password" autocomplete=password_autocomplete(first_field) value=first error=field_message(error, first_field.name) required=true/>
+                <TextField name=second_field.name label=second_field.label kind="password" autocomplete=password_autocomplete(second_field) value=second error=field_message(error, second_field.name) required=true/>
                 <Alert message/>
                 <button type="submit" class="primary" aria-disabled=busy(move || change.pending().get())>
                     {move || if change.pending().get() { "Changing…" } else { "Change password" }}
@@ -133,5 +150,14 @@ fn PasswordForm() -> impl IntoView {
                 <p class="ok" role="status" data-test="password-changed">{move || changed().then_some("Password changed.")}</p>
             </form>
         </section>
+    }
+}
+
+/// What a password manager fills into `field`.
+fn password_autocomplete(field: Field) -> &'static str {
+    if field.name == "current_password" {
+        "current-password"
+    } else {
+        "new-password"
     }
 }

@@ -3,19 +3,32 @@ use leptos_jwt_session::{replacing, use_auth, use_client, ApiClient, AuthStore, 
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_navigate;
 
-use crate::account::{logs_in_by_email, DISPLAY_NAME, EMAIL, USERNAME};
+use crate::account::{logs_in_by_email, AccountWire, DISPLAY_NAME, EMAIL, USERNAME};
 use crate::components::{busy, field_message, focus_first_invalid, submit_with, Alert, TextField};
 use crate::task::Task;
 
 /// `/register`: djoser `POST users/`; field errors next to their fields; then logged in, home.
 /// Django's user asks for a username (and an email address, optional); a user model that logs
-/// in by email asks for the address and a display name.
+/// in by email asks for the address and a display name. A server without registration
+/// (dj-rest-auth without its registration app, plain SimpleJWT) gets a page that says so.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let auth: AuthStore = use_auth();
     let client: ApiClient = use_client();
     if auth.is_authenticated_untracked() {
         return view! { <Redirect path="/" options=replacing()/> }.into_any();
+    }
+    if !AccountWire::of_page().offers_registration() {
+        return view! {
+            <section class="card narrow">
+                <h1>"Create an account"</h1>
+                <p data-test="registration-not-offered">
+                    "This server offers no registration: its administrators create the accounts."
+                </p>
+                <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
+            </section>
+        }
+        .into_any();
     }
     let navigate = use_navigate();
     let by_email = logs_in_by_email(&client);
