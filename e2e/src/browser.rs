@@ -388,6 +388,15 @@ impl Browser {
             .unwrap_or_else(|error| panic!("cannot close the window: {error}"));
     }
 
+    /// The cookies the browser would send to `url`, httpOnly ones too, as DevTools lists them
+    /// (`[{"name", "value", "path", "httpOnly", …}]`): the browser's jar, not the page's view.
+    pub async fn cookies_for(&self, url: &str) -> Vec<Value> {
+        let answer = self
+            .cdp("Network.getCookies", json!({ "urls": [url] }))
+            .await;
+        answer["cookies"].as_array().cloned().unwrap_or_default()
+    }
+
     /// `localStorage.getItem(key)`.
     pub async fn local_storage(&self, key: &str) -> Option<String> {
         match self

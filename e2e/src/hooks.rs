@@ -14,6 +14,39 @@ pub const JWT_REFRESH: &str = "/api/v1/auth/jwt/refresh/";
 pub const JWT_BLACKLIST: &str = "/api/v1/auth/jwt/blacklist/";
 pub const USERS_ME: &str = "/api/v1/auth/users/me/";
 
+/// One wire's token and user paths, as the request log shows them, and how its token calls
+/// take the refresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WirePaths {
+    pub login: &'static str,
+    pub refresh: &'static str,
+    /// The logout, which blacklists the refresh token: djoser's `jwt/blacklist/`,
+    /// dj-rest-auth's `logout/`.
+    pub logout: &'static str,
+    pub me: &'static str,
+    /// The httpOnly cookie that carries the refresh token, where it is one (else it goes in the
+    /// body as `refresh`).
+    pub refresh_cookie: Option<&'static str>,
+}
+
+/// djoser + SimpleJWT under `/api/v1/auth/`.
+pub const DJOSER: WirePaths = WirePaths {
+    login: JWT_CREATE,
+    refresh: JWT_REFRESH,
+    logout: JWT_BLACKLIST,
+    me: USERS_ME,
+    refresh_cookie: None,
+};
+
+/// dj-rest-auth under `/api/auth/`, the tokens in httpOnly cookies (`docs/wire.md`).
+pub const DJ_REST_AUTH: WirePaths = WirePaths {
+    login: "/api/auth/login/",
+    refresh: "/api/auth/token/refresh/",
+    logout: "/api/auth/logout/",
+    me: "/api/auth/user/",
+    refresh_cookie: Some("jwt-refresh"),
+};
+
 /// A backend at `origin` (`http://127.0.0.1:<port>`, its API under `/api/`).
 #[derive(Debug, Clone)]
 pub struct Hooks {
@@ -115,15 +148,29 @@ impl Hooks {
             .await
     }
 
-    /// `POST jwt/blacklist/` for `refresh`.
-    pub async fn blacklist(&self, refresh: &str) -> Answer {
-        self.post(JWT_BLACKLIST, &json!({ "refresh": refresh }))
-            .await
+    /// `POST <path>` presenting `refresh` the way `wire` takes it: in the body, or as its
+    /// refresh cookie (alone: without the access cookie no CSRF check applies).
+    async fn present(&self, wire: &WirePaths, path: &str, refresh: &str) -> Answer {
+        match wire.refresh_cookie {
+            Some(name) => {
+                let cookie = format!("{name}={refresh}");
+                self.http
+                    .send_with_headers(Method::POST, &self.url(path), None, &[("cookie", &cookie)])
+                    .await
+                    .unwrap_or_else(|error| panic!("{error}"))
+            }
+            None => self.post(path, &json!({ "refresh": refresh })).await,
+        }
     }
 
-    /// `POST jwt/refresh/` with `refresh`.
-    pub async fn refresh(&self, refresh: &str) -> Answer {
-        self.post(JWT_REFRESH, &json!({ "refresh": refresh })).await
+    /// Blacklists `refresh` through `wire`'s logout, as a logout elsewhere would.
+    pub async fn blacklist(&self, wire: &WirePaths, refresh: &str) -> Answer {
+        self.present(wire, wire.logout, refresh).await
+    }
+
+    /// A refresh with `refresh`, from the test rather than the browser.
+    pub async fn refresh(&self, wire: &WirePaths, refresh: &str) -> Answer {
+        self.present(wire, wire.refresh, refresh).await
     }
 }
 

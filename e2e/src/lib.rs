@@ -26,7 +26,7 @@ pub mod site;
 pub use browser::{Browser, WAIT};
 pub use django::DjangoServer;
 pub use driver::ChromeDriver;
-pub use hooks::Hooks;
+pub use hooks::{Hooks, WirePaths};
 pub use http::{Answer, Http};
 pub use interceptor_server::config::DEFAULT_DEMO_PASSWORD as DEMO_PASSWORD;
 pub use interceptor_server::state::{DEMO_DISPLAY_NAME, DEMO_EMAIL, DEMO_USERNAME};
@@ -58,12 +58,22 @@ static ONE_AT_A_TIME: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex
 
 /// The Django settings a run uses, on the backend and in the app's page alike (SimpleJWT's
 /// `AUTH_HEADER_TYPES` and `USER_ID_CLAIM`, djoser's `LOGIN_FIELD` with an email-login user
-/// model). The default is djoser's and SimpleJWT's own.
+/// model, or dj-rest-auth's cookie wire). The default is djoser's and SimpleJWT's own.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Variant {
     pub header_type: Option<&'static str>,
     pub login_field: Option<&'static str>,
     pub user_id_claim: Option<&'static str>,
+    /// dj-rest-auth's wire with the tokens in httpOnly cookies, instead of djoser's.
+    pub cookies: Option<CookieWire>,
+}
+
+/// dj-rest-auth's cookie wire (`--url-layout dj-rest-auth`, `JWT_AUTH_HTTPONLY`) with CSRF on
+/// (`JWT_AUTH_COOKIE_USE_CSRF`), and the app in `TokenMode::Cookies`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CookieWire {
+    /// `JWT_AUTH_REFRESH_COOKIE_PATH`; `None` keeps dj-rest-auth's `/`.
+    pub refresh_cookie_path: Option<&'static str>,
 }
 
 impl Variant {
@@ -72,11 +82,42 @@ impl Variant {
         header_type: Some("JWT"),
         login_field: Some("email"),
         user_id_claim: Some("sub"),
+        cookies: None,
     };
 
-    /// The backend's flags (the reference server's, which `scripts/django` takes too).
+    /// dj-rest-auth's cookie wire with its default refresh-cookie path, `/`.
+    pub const COOKIES: Self = Self::cookies_under(None);
+
+    /// dj-rest-auth's cookie wire, the refresh cookie sent only to URLs under `path`.
+    pub const fn cookies_under(path: Option<&'static str>) -> Self {
+        Self {
+            header_type: None,
+            login_field: None,
+            user_id_claim: None,
+            cookies: Some(CookieWire {
+                refresh_cookie_path: path,
+            }),
+        }
+    }
+
+    /// Where its token calls go, and how they take the refresh token.
+    pub fn wire(&self) -> WirePaths {
+        match self.cookies {
+            Some(_) => hooks::DJ_REST_AUTH,
+            None => hooks::DJOSER,
+        }
+    }
+
+    /// The backend's flags (the reference server's, which `scripts/django` takes too), but
+    /// those naming the app's origin (see [`DjangoServer::start`]).
     pub fn server_flags(&self) -> Vec<String> {
         let mut flags = Vec::new();
+        if let Some(cookies) = self.cookies {
+            flags.extend(["--url-layout", "dj-rest-auth", "--cookie-csrf"].map(String::from));
+            if let Some(path) = cookies.refresh_cookie_path {
+                flags.extend(["--refresh-cookie-path".to_owned(), path.to_owned()]);
+            }
+        }
         let settings = [
             ("--auth-header-type", self.header_type),
             ("--login-field", self.login_field),
@@ -92,10 +133,13 @@ impl Variant {
 
     /// The page's meta tags that tell the app the same (`AuthConfig::from_document`).
     pub fn meta_tags(&self) -> String {
+        let in_cookies = |value| self.cookies.map(|_| value);
         let settings = [
             ("auth-header-type", self.header_type),
             ("auth-login-field", self.login_field),
             ("auth-user-id-claim", self.user_id_claim),
+            ("auth-wire", in_cookies("dj-rest-auth")),
+            ("auth-token-mode", in_cookies("cookies")),
         ];
         settings
             .iter()
@@ -164,7 +208,7 @@ impl Server {
         }
     }
 
-    /// The reference backend, for what only it can do (go down and come back).
+    /// The reference backend, for what only it can do.
     ///
     /// # Panics
     ///
@@ -173,6 +217,23 @@ impl Server {
         match self {
             Self::Reference(server) => server,
             Self::Django(_) => panic!("this scenario needs the reference backend"),
+        }
+    }
+
+    /// Takes the backend down: its port refuses connections until [`Server::come_back`].
+    pub async fn go_down(&mut self) {
+        match self {
+            Self::Reference(server) => server.go_down().await,
+            Self::Django(django) => django.django.go_down().await,
+        }
+    }
+
+    /// Serves again on the same port: the same state (the reference backend), or the same
+    /// settings and signing key (Django: its tokens stay good).
+    pub async fn come_back(&mut self) {
+        match self {
+            Self::Reference(server) => server.come_back().await,
+            Self::Django(django) => django.django.come_back().await,
         }
     }
 }
@@ -343,6 +404,25 @@ impl Harness {
         state["session"]["tokens"]["refresh"]
             .as_str()
             .unwrap_or_else(|| panic!("no refresh token in the stored state: {state}"))
+            .to_owned()
+    }
+
+    /// The refresh token the browser holds for the app: the one the app stored, or, on the
+    /// cookie wire, the httpOnly cookie's value, read from the browser's cookie jar through
+    /// DevTools (which no page script can reach: `tests/cookies.rs` searches for it).
+    pub async fn refresh_token_held(&self) -> String {
+        let wire = self.variant.wire();
+        let Some(name) = wire.refresh_cookie else {
+            return self.stored_refresh_token().await;
+        };
+        let url = self.server.url(wire.refresh);
+        let cookies = self.browser.cookies_for(&url).await;
+        cookies
+            .iter()
+            .find(|cookie| cookie["name"] == name)
+            .and_then(|cookie| cookie["value"].as_str())
+            .filter(|value| !value.is_empty())
+            .unwrap_or_else(|| panic!("no {name} cookie for {url}: {cookies:?}"))
             .to_owned()
     }
 }

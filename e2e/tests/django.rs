@@ -11,6 +11,7 @@ const DJANGO: Backend = Backend::Django(Variant {
     header_type: None,
     login_field: None,
     user_id_claim: None,
+    cookies: None,
 });
 /// `docs/wire.md`'s common variant: `JWT`, login by email, `sub`.
 const COMMON_VARIANT: Backend = Backend::Django(Variant::COMMON);
@@ -19,6 +20,7 @@ const JWT_HEADER: Backend = Backend::Django(Variant {
     header_type: Some("JWT"),
     login_field: None,
     user_id_claim: None,
+    cookies: None,
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

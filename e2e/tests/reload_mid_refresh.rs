@@ -266,6 +266,7 @@ const DJANGO: Backend = Backend::Django(Variant {
     header_type: None,
     login_field: None,
     user_id_claim: None,
+    cookies: None,
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
