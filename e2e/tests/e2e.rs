@@ -123,38 +123,11 @@ async fn the_login_form_works_before_the_app_has_arrived() {
     h.finish().await;
 }
 
-/// The backend goes away while a refresh is due and comes back on the same port: the session is
-/// kept, the page says it is reconnecting, and it recovers by itself.
+/// The backend goes away while a refresh is due and comes back on the same port.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_going_down_during_a_refresh_keeps_the_session_and_recovers() {
     let mut h = Harness::start().await;
-    h.server.set_config(json!({ "access_ttl_ms": 3000 })).await;
-    h.log_in_from_home().await;
-    h.server.reference().go_down().await;
-
-    // The keeper's refresh falls due about 1.7 s after login and cannot connect.
-    h.browser
-        .wait_for_text("[data-test=connectivity]", "reconnecting (attempt 1)")
-        .await;
-    assert_eq!(
-        h.browser.location().await,
-        "/",
-        "a network failure is not a logout"
-    );
-    assert_eq!(
-        h.browser.try_text("[data-test=username]").await.as_deref(),
-        Ok(DEMO_USERNAME)
-    );
-
-    h.server.reference().come_back().await;
-    h.browser
-        .wait_for_text("[data-test=connectivity]", "online")
-        .await;
-    h.browser.click_button("Fire 10 requests").await;
-    h.browser
-        .wait_for_text("[data-test=burst-result]", "10 of 10 succeeded")
-        .await;
-    assert_eq!(h.browser.location().await, "/");
+    scenarios::the_server_going_down_during_a_refresh_keeps_the_session_and_recovers(&mut h).await;
     h.finish().await;
 }
 

@@ -23,7 +23,7 @@ use fantoccini::wd::WindowHandle;
 use interceptor_e2e::cut_off::{
     hold_next_refresh, wait_for_held_refresh, CutOff, Departure, Random,
 };
-use interceptor_e2e::hooks::{describe, requests_to, JWT_REFRESH, USERS_ME};
+use interceptor_e2e::hooks::{describe, requests_to, JWT_REFRESH};
 use interceptor_e2e::{now_ms, Backend, Harness, Variant};
 use interceptor_server::test_hooks::LogEntry;
 use serde_json::json;
@@ -131,26 +131,41 @@ fn cut_off_by_a_reload<'a>(
         .iter()
         .filter(|entry| !std::ptr::eq(**entry, refused) && entry.at_ms <= refused.at_ms)
         .max_by_key(|entry| entry.at_ms)?;
-    let cut_off = |at: u64| {
-        at + CUT_OFF_SLACK_MS >= rotated.at_ms
-            && at <= rotated.done_ms + CUT_OFF_SLACK_MS
-            && at <= refused.at_ms
-    };
+    let cut_off = |at: u64| during(at, rotated) && at <= refused.at_ms;
     (rotated.status == 200 && reloaded_at.iter().any(|&(_, at)| cut_off(at))).then_some(*rotated)
 }
 
-/// The refused refreshes no reload explains.
+/// The refused refreshes (to `refresh_path`) no reload explains.
 fn unexplained_refusals<'a>(
     log: &'a [LogEntry],
+    refresh_path: &str,
     reloaded_at: &[(usize, u64)],
 ) -> Vec<&'a LogEntry> {
-    let refreshes = requests_to(log, JWT_REFRESH);
+    let refreshes = requests_to(log, refresh_path);
     refreshes
         .iter()
         .filter(|entry| entry.status == 401)
         .filter(|refused| cut_off_by_a_reload(&refreshes, refused, reloaded_at).is_none())
         .copied()
         .collect()
+}
+
+/// How many reloads were asked for while a successful refresh was in flight (within the
+/// slack): the reloads that could cut one off, whether or not a session was lost to it.
+fn reloads_during_a_refresh(refreshes: &[&LogEntry], reloaded_at: &[(usize, u64)]) -> usize {
+    reloaded_at
+        .iter()
+        .filter(|&&(_, at)| {
+            refreshes
+                .iter()
+                .any(|refresh| refresh.status == 200 && during(at, refresh))
+        })
+        .count()
+}
+
+/// Whether a reload asked for at `at` fell in `refresh`'s flight, within the slack.
+fn during(at: u64, refresh: &LogEntry) -> bool {
+    at + CUT_OFF_SLACK_MS >= refresh.at_ms && at <= refresh.done_ms + CUT_OFF_SLACK_MS
 }
 
 /// After a session ended under the test: `Ok` when a reload cutting off a refresh explains every
@@ -162,9 +177,10 @@ async fn recover_from_a_cut_off(
     reloaded_at: &mut Vec<(usize, u64)>,
 ) -> Result<(), String> {
     let log = h.server.log().await;
-    let unexplained = unexplained_refusals(&log, reloaded_at);
+    let refresh_path = h.variant.wire().refresh;
+    let unexplained = unexplained_refusals(&log, refresh_path, reloaded_at);
     if !unexplained.is_empty()
-        || requests_to(&log, JWT_REFRESH)
+        || requests_to(&log, refresh_path)
             .iter()
             .all(|e| e.status != 401)
     {
@@ -302,12 +318,14 @@ no session may end under lossless rotation"
     }
 
     let log = h.server.log().await;
-    let refreshes = requests_to(&log, JWT_REFRESH);
+    let wire = h.variant.wire();
+    let refreshes = requests_to(&log, wire.refresh);
     let refused = refreshes.iter().filter(|entry| entry.status == 401).count();
-    let unexplained = unexplained_refusals(&log, &reloaded_at).len();
+    let unexplained = unexplained_refusals(&log, wire.refresh, &reloaded_at).len();
+    let in_flight = reloads_during_a_refresh(&refreshes, &reloaded_at);
     let forced_in_flight: Vec<Result<&LogEntry, String>> =
         forced.iter().map(|held| held.in_flight(&log)).collect();
-    let me = requests_to(&log, USERS_ME);
+    let me = requests_to(&log, wire.me);
     let me_401 = me.iter().filter(|entry| entry.status == 401).count();
     let lifetimes = elapsed.as_millis() as f64 / ACCESS_TTL_MS as f64;
     // Each forced cut-off costs one refresh more by design: the one answered with the token the
@@ -315,10 +333,11 @@ no session may end under lossless rotation"
     let per_lifetime = refreshes.len().saturating_sub(forced.len()) as f64 / lifetimes;
     eprintln!(
         "soak {backend:?} {rotation:?} web_locks={web_locks} seed={seed}: {:.0} s, {TABS} tabs, \
-         {bursts} bursts, {reloads} reloads; forced cut-offs {} ({} landed in flight); refresh \
-         calls {} ({per_lifetime:.2} per access lifetime, the forced cut-offs' own aside), \
-         refused {refused} ({unexplained} unexplained; sessions lost to a reload mid-refresh \
-         {cut_off}); users/me/ {} (401: {me_401}); tabs on the login form {}",
+         {bursts} bursts, {reloads} reloads ({in_flight} during a refresh); forced cut-offs {} \
+         ({} landed in flight); refresh calls {} ({per_lifetime:.2} per access lifetime, the \
+         forced cut-offs' own aside), refused {refused} ({unexplained} unexplained; sessions \
+         lost to a reload mid-refresh {cut_off}); users/me/ {} (401: {me_401}); tabs on the \
+         login form {}",
         elapsed.as_secs_f64(),
         forced.len(),
         forced_in_flight.iter().filter(|held| held.is_ok()).count(),
@@ -388,6 +407,13 @@ async fn three_tabs_and_forced_cut_offs_against_django_with_the_package() {
     .await;
 }
 
+/// dj-rest-auth with the tokens in httpOnly cookies: a rotated refresh cookie is stored by the
+/// browser, for every tab, whenever its answer's headers arrived before a reload cut it off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_tabs_under_rotation_against_django_cookies() {
+    soak(Backend::Django(Variant::COOKIES), true, Rotation::Stock).await;
+}
+
 #[cfg(test)]
 mod classification {
     use super::*;
@@ -406,8 +432,8 @@ mod classification {
     #[test]
     fn a_reload_while_the_rotating_refresh_was_in_flight_explains_the_refusal() {
         let log = [refresh(200, 1_000, 1_150), refresh(401, 3_700, 3_710)];
-        assert!(unexplained_refusals(&log, &[(0, 1_100)]).is_empty());
-        assert!(unexplained_refusals(&log, &[(2, 1_350)]).is_empty());
+        assert!(unexplained_refusals(&log, JWT_REFRESH, &[(0, 1_100)]).is_empty());
+        assert!(unexplained_refusals(&log, JWT_REFRESH, &[(2, 1_350)]).is_empty());
     }
 
     #[test]
@@ -418,7 +444,7 @@ mod classification {
             refresh(200, 1_796_129_315_228, 1_796_129_315_231),
             refresh(401, 1_796_129_315_238, 1_796_129_315_238),
         ];
-        assert!(unexplained_refusals(&log, &[(2, 1_796_129_315_213)]).is_empty());
+        assert!(unexplained_refusals(&log, JWT_REFRESH, &[(2, 1_796_129_315_213)]).is_empty());
     }
 
     #[test]
@@ -429,10 +455,10 @@ mod classification {
             refresh(200, 1_796_129_419_410, 1_796_129_419_820),
             refresh(401, 1_796_129_419_553, 1_796_129_419_959),
         ];
-        assert!(unexplained_refusals(&log, &[(2, 1_796_129_419_537)]).is_empty());
+        assert!(unexplained_refusals(&log, JWT_REFRESH, &[(2, 1_796_129_419_537)]).is_empty());
         // A reload after the refusal was sent let go of nothing it needed.
         assert_eq!(
-            unexplained_refusals(&log, &[(2, 1_796_129_419_600)]).len(),
+            unexplained_refusals(&log, JWT_REFRESH, &[(2, 1_796_129_419_600)]).len(),
             1
         );
     }
@@ -440,8 +466,11 @@ mod classification {
     #[test]
     fn a_reload_outside_the_flight_explains_nothing() {
         let log = [refresh(200, 1_000, 1_150), refresh(401, 3_700, 3_710)];
-        assert_eq!(unexplained_refusals(&log, &[(0, 500), (1, 1_500)]).len(), 1);
-        assert_eq!(unexplained_refusals(&log, &[]).len(), 1);
+        assert_eq!(
+            unexplained_refusals(&log, JWT_REFRESH, &[(0, 500), (1, 1_500)]).len(),
+            1
+        );
+        assert_eq!(unexplained_refusals(&log, JWT_REFRESH, &[]).len(), 1);
     }
 
     #[test]
@@ -453,10 +482,13 @@ mod classification {
             refresh(200, 3_700, 3_720),
             refresh(401, 6_400, 6_410),
         ];
-        assert_eq!(unexplained_refusals(&log, &[(0, 1_100)]).len(), 1);
+        assert_eq!(
+            unexplained_refusals(&log, JWT_REFRESH, &[(0, 1_100)]).len(),
+            1
+        );
         // A refusal with no success before it (a session that started refused) is never explained.
         assert_eq!(
-            unexplained_refusals(&[refresh(401, 10, 20)], &[(0, 10)]).len(),
+            unexplained_refusals(&[refresh(401, 10, 20)], JWT_REFRESH, &[(0, 10)]).len(),
             1
         );
     }

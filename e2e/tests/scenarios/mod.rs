@@ -1,12 +1,11 @@
 //! The app's journeys, each against whatever backend the harness runs: the reference backend
-//! (`e2e.rs`) and Django with each of its settings (`django.rs`) run the same ones.
+//! (`e2e.rs`), Django with each of its settings (`django.rs`) and Django's dj-rest-auth with the
+//! tokens in httpOnly cookies (`cookies.rs`) run the same ones.
 #![allow(dead_code)]
 
 use std::time::Duration;
 
-use interceptor_e2e::hooks::{
-    describe, requests_to, JWT_BLACKLIST, JWT_CREATE, JWT_REFRESH, USERS_ME,
-};
+use interceptor_e2e::hooks::{describe, requests_to};
 use interceptor_e2e::{now_ms, Harness, DEMO_PASSWORD};
 use serde_json::json;
 
@@ -20,7 +19,7 @@ pub async fn logging_in_shows_the_user_at_home(h: &Harness) {
     );
     let log = h.server.log().await;
     assert_eq!(
-        requests_to(&log, JWT_CREATE).len(),
+        requests_to(&log, h.variant.wire().login).len(),
         1,
         "one login:\n{}",
         describe(&log)
@@ -55,7 +54,7 @@ async fn shows_home_without_a_new_login(h: &Harness, logins: usize, when: &str) 
     );
     let log = h.server.log().await;
     assert_eq!(
-        requests_to(&log, JWT_CREATE).len(),
+        requests_to(&log, h.variant.wire().login).len(),
         logins,
         "the session came from storage, not from a new login, {when}:\n{}",
         describe(&log)
@@ -76,6 +75,7 @@ async fn shows_home_without_a_new_login(h: &Harness, logins: usize, when: &str) 
 ///   of its expiry, so none goes out with a token the server may already count as expired.
 pub async fn an_expired_access_token_does_not_stop_the_next_action(h: &Harness, rotation: bool) {
     let browser = &h.browser;
+    let wire = h.variant.wire();
     h.server
         .set_config(json!({
             "access_ttl_ms": 2000,
@@ -100,7 +100,7 @@ pub async fn an_expired_access_token_does_not_stop_the_next_action(h: &Harness, 
         log.iter().all(|entry| entry.status != 401),
         "no request met a refused token, no refresh token was refused:\n{all}"
     );
-    let burst: Vec<_> = requests_to(&log, USERS_ME)
+    let burst: Vec<_> = requests_to(&log, wire.me)
         .into_iter()
         .filter(|entry| entry.at_ms >= clicked_at)
         .collect();
@@ -109,9 +109,11 @@ pub async fn an_expired_access_token_does_not_stop_the_next_action(h: &Harness, 
         10,
         "ten users/me/ after the click, none retried:\n{all}"
     );
+    // In the header, or, on the cookie wire, in the access cookie alone (the 200s below).
+    let in_header = wire.refresh_cookie.is_none();
     assert!(
-        burst.iter().all(|entry| entry.bearer),
-        "every burst request carried the token:\n{all}"
+        burst.iter().all(|entry| entry.bearer == in_header),
+        "every burst request carried the token (in the header: {in_header}):\n{all}"
     );
     assert_eq!(
         burst.iter().filter(|entry| entry.status == 200).count(),
@@ -119,7 +121,7 @@ pub async fn an_expired_access_token_does_not_stop_the_next_action(h: &Harness, 
         "{all}"
     );
 
-    let mut refreshes: Vec<u64> = requests_to(&log, JWT_REFRESH)
+    let mut refreshes: Vec<u64> = requests_to(&log, wire.refresh)
         .iter()
         .map(|entry| entry.at_ms)
         .collect();
@@ -153,8 +155,8 @@ pub async fn a_refused_refresh_sends_to_login_and_back_to_the_same_page(h: &Harn
         .wait_for_text("[data-test=profile-username]", h.variant.demo_name())
         .await;
 
-    let refresh = h.stored_refresh_token().await;
-    let blacklisted = h.server.blacklist(&refresh).await;
+    let refresh = h.refresh_token_held().await;
+    let blacklisted = h.server.blacklist(&h.variant.wire(), &refresh).await;
     assert_eq!(blacklisted.status, 200, "{blacklisted:?}");
 
     browser.wait_for_location("/login?next=/profile").await;
@@ -163,7 +165,7 @@ pub async fn a_refused_refresh_sends_to_login_and_back_to_the_same_page(h: &Harn
         .await;
     let log = h.server.log().await;
     assert!(
-        requests_to(&log, JWT_REFRESH)
+        requests_to(&log, h.variant.wire().refresh)
             .iter()
             .any(|entry| entry.status == 401),
         "the refresh was refused:\n{}",
@@ -178,17 +180,19 @@ pub async fn a_refused_refresh_sends_to_login_and_back_to_the_same_page(h: &Harn
         .await;
 }
 
-/// "Log out" ends the session on the server too: the refresh token is blacklisted.
+/// "Log out" ends the session on the server too: the refresh token the browser held (checked by
+/// the test itself, presented as its wire takes it) is blacklisted.
 pub async fn logging_out_ends_the_session_on_the_server_too(h: &Harness) {
     let browser = &h.browser;
+    let wire = h.variant.wire();
     h.log_in_from_home().await;
-    let refresh = h.stored_refresh_token().await;
+    let refresh = h.refresh_token_held().await;
     // The token works before the logout (so the 401 below is the logout's doing). Under
     // rotation it would be replaced by this check, so the server must not rotate here.
     h.server
         .set_config(json!({ "rotate_refresh_tokens": false }))
         .await;
-    let before = h.server.refresh(&refresh).await;
+    let before = h.server.refresh(&wire, &refresh).await;
     assert_eq!(before.status, 200, "{before:?}");
 
     browser.click_button("Log out").await;
@@ -201,7 +205,7 @@ pub async fn logging_out_ends_the_session_on_the_server_too(h: &Harness) {
             interceptor_e2e::WAIT,
             || async {
                 let log = server.log().await;
-                if requests_to(&log, JWT_BLACKLIST)
+                if requests_to(&log, wire.logout)
                     .iter()
                     .any(|e| e.status == 200)
                 {
@@ -212,7 +216,7 @@ pub async fn logging_out_ends_the_session_on_the_server_too(h: &Harness) {
             },
         )
         .await;
-    let after = h.server.refresh(&refresh).await;
+    let after = h.server.refresh(&wire, &refresh).await;
     assert_eq!(after.status, 401, "{after:?}");
     assert_eq!(after.body["code"], "token_not_valid", "{after:?}");
     let stored = h.stored_state().await;
@@ -244,4 +248,38 @@ pub async fn a_logout_in_one_tab_logs_the_other_out(h: &Harness) {
         .wait_for_location_within("/login", Duration::from_secs(3))
         .await;
     assert_eq!(browser.count("[data-test=username]").await, 0);
+}
+
+/// The backend goes away while a refresh is due and comes back on the same port: the session is
+/// kept, the page says it is reconnecting, and it recovers by itself.
+pub async fn the_server_going_down_during_a_refresh_keeps_the_session_and_recovers(
+    h: &mut Harness,
+) {
+    h.server.set_config(json!({ "access_ttl_ms": 3000 })).await;
+    h.log_in_from_home().await;
+    h.server.go_down().await;
+
+    // The keeper's refresh falls due about 1.7 s after login and cannot connect.
+    h.browser
+        .wait_for_text("[data-test=connectivity]", "reconnecting (attempt 1)")
+        .await;
+    assert_eq!(
+        h.browser.location().await,
+        "/",
+        "a network failure is not a logout"
+    );
+    assert_eq!(
+        h.browser.try_text("[data-test=username]").await.as_deref(),
+        Ok(h.variant.demo_name())
+    );
+
+    h.server.come_back().await;
+    h.browser
+        .wait_for_text("[data-test=connectivity]", "online")
+        .await;
+    h.browser.click_button("Fire 10 requests").await;
+    h.browser
+        .wait_for_text("[data-test=burst-result]", "10 of 10 succeeded")
+        .await;
+    assert_eq!(h.browser.location().await, "/");
 }
