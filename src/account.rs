@@ -3,7 +3,7 @@
 //! dj-rest-auth's (`pk`, `username`, `email`, `first_name`, `last_name`); and which account calls
 //! the server offers.
 
-use leptos_jwt_session::{ApiClient, ApiRequest, ApiResult, UserFields};
+use leptos_jwt_session::{ApiClient, ApiRequest, ApiResult, AuthConfig, UserFields, Wire};
 
 /// The session's user: any user model's fields, as `users/me/` returns them.
 pub type User = UserFields;
@@ -97,6 +97,22 @@ fn page_meta(name: &str) -> Option<String> {
 /// Whether the tokens are httpOnly cookies, as the page's `<meta name="auth-token-mode">` says.
 pub fn tokens_in_cookies() -> bool {
     page_meta("auth-token-mode").is_some_and(|mode| mode != "storage")
+}
+
+/// `config` with dj-rest-auth's logout at the URL the page's `<meta name="auth-logout-path">`
+/// names (below the API base), where it has one: a project that narrows
+/// `JWT_AUTH_REFRESH_COOKIE_PATH` to the refresh URL also mounts the logout view below it
+/// (`token/refresh/logout/`), since the browser sends the refresh cookie nowhere else and a
+/// logout without it revokes nothing (README, "The refresh cookie's path").
+pub fn with_the_pages_logout(config: AuthConfig) -> AuthConfig {
+    match (AccountWire::of_page(), page_meta("auth-logout-path")) {
+        (AccountWire::DjRestAuth { prefix }, Some(logout)) => {
+            let mut wire = Wire::dj_rest_auth(&prefix);
+            wire.endpoints.token_blacklist = Some(logout);
+            config.wire(wire)
+        }
+        _ => config,
+    }
 }
 
 /// The account calls the server offers besides logging in and out, by the page's

@@ -5,6 +5,7 @@ use leptos_jwt_session::{provide_auth, AuthConfig, Authenticated, RequireAuth};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
+use crate::account::with_the_pages_logout;
 use crate::activity::ActivityLog;
 use crate::components::{focus_on_page_change, ConnectivityBanner};
 use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, RegisterPage};
@@ -19,7 +20,7 @@ pub const NAMESPACE: &str = "interceptor-app";
 pub fn App() -> impl IntoView {
     match AuthConfig::from_document() {
         Ok(config) => {
-            provide_auth(config.namespace(NAMESPACE));
+            provide_auth(with_the_pages_logout(config).namespace(NAMESPACE));
             ActivityLog::provide();
             view! { <AppRoutes/> }.into_any()
         }

@@ -38,6 +38,10 @@ pub const DJOSER: WirePaths = WirePaths {
     refresh_cookie: None,
 };
 
+/// dj-rest-auth's logout view where the bundled Django mounts it a second time: below the
+/// refresh URL, for a refresh cookie narrowed to that URL.
+pub const LOGOUT_BELOW_REFRESH: &str = "/api/auth/token/refresh/logout/";
+
 /// dj-rest-auth under `/api/auth/`, the tokens in httpOnly cookies (`docs/wire.md`).
 pub const DJ_REST_AUTH: WirePaths = WirePaths {
     login: "/api/auth/login/",

@@ -74,6 +74,9 @@ pub struct Variant {
 pub struct CookieWire {
     /// `JWT_AUTH_REFRESH_COOKIE_PATH`; `None` keeps dj-rest-auth's `/`.
     pub refresh_cookie_path: Option<&'static str>,
+    /// The logout the app calls, if not dj-rest-auth's `logout/`: the page's
+    /// `<meta name="auth-logout-path">`, below the API base.
+    pub logout_path: Option<&'static str>,
 }
 
 impl Variant {
@@ -96,13 +99,33 @@ impl Variant {
             user_id_claim: None,
             cookies: Some(CookieWire {
                 refresh_cookie_path: path,
+                logout_path: None,
             }),
         }
     }
 
+    /// The refresh cookie narrowed to the refresh URL, and the app's logout below it, at
+    /// `token/refresh/logout/` (Django mounts dj-rest-auth's logout view there too).
+    pub const NARROWED_WITH_LOGOUT_BELOW: Self = Self {
+        header_type: None,
+        login_field: None,
+        user_id_claim: None,
+        cookies: Some(CookieWire {
+            refresh_cookie_path: Some(hooks::DJ_REST_AUTH.refresh),
+            logout_path: Some(hooks::LOGOUT_BELOW_REFRESH),
+        }),
+    };
+
     /// Where its token calls go, and how they take the refresh token.
     pub fn wire(&self) -> WirePaths {
         match self.cookies {
+            Some(CookieWire {
+                logout_path: Some(logout),
+                ..
+            }) => WirePaths {
+                logout,
+                ..hooks::DJ_REST_AUTH
+            },
             Some(_) => hooks::DJ_REST_AUTH,
             None => hooks::DJOSER,
         }
@@ -140,6 +163,12 @@ impl Variant {
             ("auth-user-id-claim", self.user_id_claim),
             ("auth-wire", in_cookies("dj-rest-auth")),
             ("auth-token-mode", in_cookies("cookies")),
+            (
+                "auth-logout-path",
+                self.cookies
+                    .and_then(|cookies| cookies.logout_path)
+                    .and_then(|path| path.strip_prefix("/api/")),
+            ),
         ];
         settings
             .iter()

@@ -20,10 +20,11 @@ const COOKIES: Backend = Backend::Django(Variant::COOKIES);
 /// The refresh cookie's path that the README recommends: it covers `token/refresh/` and
 /// `logout/`, and no URL outside dj-rest-auth's.
 const RECOMMENDED_PATH: Backend = Backend::Django(Variant::cookies_under(Some("/api/auth/")));
+/// That path, with the logout below the refresh URL: the trap closed.
+const NARROWED_WITH_LOGOUT_BELOW: Backend = Backend::Django(Variant::NARROWED_WITH_LOGOUT_BELOW);
 /// The refresh cookie sent to the refresh URL alone: `docs/wire.md`'s trap.
-const NARROWED_PATH: Backend = Backend::Django(Variant::cookies_under(Some(
-    "/api/auth/token/refresh/",
-)));
+const NARROWED_PATH: Backend =
+    Backend::Django(Variant::cookies_under(Some("/api/auth/token/refresh/")));
 
 /// Makes every page this tab loads note whether the app shell (index.html's script) chose to
 /// show its login form, as it stands once the document is parsed, before the app runs.
@@ -94,14 +95,18 @@ async fn cookies_expiry_burst_under_rotation_and_blacklist() {
     // The demo's activity panel shows the cookie refresh like the others.
     let browser = &h.browser;
     browser
-        .poll("the activity panel's refresh line", interceptor_e2e::WAIT, || async {
-            let panel = browser.try_text("[data-test=activity]").await?;
-            if panel.contains("refreshed: the server set new token cookies") {
-                Ok(())
-            } else {
-                Err(panel)
-            }
-        })
+        .poll(
+            "the activity panel's refresh line",
+            interceptor_e2e::WAIT,
+            || async {
+                let panel = browser.try_text("[data-test=activity]").await?;
+                if panel.contains("refreshed: the server set new token cookies") {
+                    Ok(())
+                } else {
+                    Err(panel)
+                }
+            },
+        )
         .await;
     h.finish().await;
 }
@@ -218,6 +223,35 @@ async fn cookies_server_down_and_back() {
 async fn cookies_logout_revokes_under_the_recommended_path() {
     let h = Harness::start_on(RECOMMENDED_PATH).await;
     scenarios::logging_out_ends_the_session_on_the_server_too(&h).await;
+    h.finish().await;
+}
+
+/// The refresh cookie narrowed to the refresh URL made safe, as the README says: Django mounts
+/// dj-rest-auth's logout view below it too (`token/refresh/logout/`) and the page points the app's
+/// logout there, so the browser sends the refresh cookie with it and the logout revokes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_logout_revokes_under_the_narrowed_path_with_logout_below_it() {
+    let h = Harness::start_on(NARROWED_WITH_LOGOUT_BELOW).await;
+    let wire = h.variant.wire();
+    let own_login = h
+        .server
+        .post(
+            wire.login,
+            &json!({ "username": DEMO_USERNAME, "password": DEMO_PASSWORD }),
+        )
+        .await;
+    let set_cookie = own_login.set_cookie("jwt-refresh").unwrap_or_default();
+    assert!(
+        set_cookie.contains("Path=/api/auth/token/refresh/"),
+        "the refresh cookie goes to the refresh URL and below it alone: {set_cookie}"
+    );
+    scenarios::logging_out_ends_the_session_on_the_server_too(&h).await;
+    let log = h.server.log().await;
+    assert!(
+        requests_to(&log, "/api/auth/logout/").is_empty(),
+        "the app's logout went below the refresh URL:\n{}",
+        describe(&log)
+    );
     h.finish().await;
 }
 
@@ -544,11 +578,11 @@ async fn cookies_pages_with_dj_rest_auths_user_and_calls() {
             &json!({ "username": DEMO_USERNAME, "password": "second-password-2" }),
         )
         .await;
-    assert_eq!(with_new.status, 200, "the new password logs in: {with_new:?}");
     assert_eq!(
-        with_new.body["user"]["first_name"], "Ada",
-        "{with_new:?}"
+        with_new.status, 200,
+        "the new password logs in: {with_new:?}"
     );
+    assert_eq!(with_new.body["user"]["first_name"], "Ada", "{with_new:?}");
 
     browser.click_link("Home").await;
     browser.click_button("Log out").await;

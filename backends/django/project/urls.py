@@ -7,7 +7,9 @@
   api/me/; no registration;
 - dj-rest-auth: dj-rest-auth's views under /api/auth/ (login/, logout/, user/,
   token/refresh/, token/verify/, password/change/ and its password reset views), the tokens
-  in httpOnly cookies.
+  in httpOnly cookies; and its logout view once more at token/refresh/logout/, below the
+  refresh URL, so that a JWT_AUTH_REFRESH_COOKIE_PATH narrowed to that URL still reaches a
+  logout (the README's "The refresh cookie's path").
 """
 
 from django.conf import settings
@@ -41,7 +43,16 @@ def simplejwt_urls() -> list:
 
 
 def rest_auth_urls() -> list:
-    return [path("api/auth/", include("dj_rest_auth.urls"))]
+    from dj_rest_auth.views import LogoutView
+
+    return [
+        path("api/auth/", include("dj_rest_auth.urls")),
+        path(
+            "api/auth/token/refresh/logout/",
+            LogoutView.as_view(),
+            name="rest_logout_below_refresh",
+        ),
+    ]
 
 
 urlpatterns = {
