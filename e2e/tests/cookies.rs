@@ -13,7 +13,7 @@ mod scenarios;
 use std::time::Duration;
 
 use interceptor_e2e::hooks::{describe, requests_to};
-use interceptor_e2e::{Backend, Browser, Harness, Variant, DEMO_PASSWORD, DEMO_USERNAME};
+use interceptor_e2e::{Backend, Browser, Harness, Variant, DEMO_PASSWORD, DEMO_USERNAME, WAIT};
 use serde_json::{json, Value};
 
 const COOKIES: Backend = Backend::Django(Variant::COOKIES);
@@ -601,4 +601,66 @@ async fn cookies_pages_with_dj_rest_auths_user_and_calls() {
         )
         .await;
     h.finish().await;
+}
+
+/// `scripts/dev --cookies --access-ttl 5s`, by hand: the demo served by `trunk serve` (the page
+/// and, through its proxy, Django on one origin) logs in, and its activity panel shows the
+/// cookie refreshes. `INTERCEPTOR_DEV_URL` (default `http://127.0.0.1:8080`) names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs scripts/dev --cookies --access-ttl 5s running"]
+async fn dev_cookies_demo_shows_cookie_refreshes() {
+    let origin =
+        std::env::var("INTERCEPTOR_DEV_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let browser = Browser::start(&origin).await;
+    browser.open("/").await;
+    browser.wait_for_location("/login").await;
+    browser.submit_login(DEMO_USERNAME, DEMO_PASSWORD).await;
+    browser.wait_for_location("/").await;
+    browser
+        .wait_for_text("[data-test=username]", DEMO_USERNAME)
+        .await;
+    let panel = browser
+        .poll(
+            "a cookie refresh in the activity panel",
+            Duration::from_secs(20),
+            || async {
+                let panel = browser.try_text("[data-test=activity]").await?;
+                if panel.contains("refreshed: the server set new token cookies") {
+                    Ok(panel)
+                } else {
+                    Err(panel)
+                }
+            },
+        )
+        .await;
+    browser.click_button("Fire 10 requests").await;
+    browser
+        .wait_for_text("[data-test=burst-result]", "10 of 10 succeeded")
+        .await;
+    eprintln!("the demo's activity panel:\n{panel}");
+    // A logout is a cookie-authenticated POST: through the proxy it passes the CSRF check and
+    // revokes the refresh token the browser held.
+    let server = interceptor_e2e::Hooks::new(&origin);
+    let wire = interceptor_e2e::hooks::DJ_REST_AUTH;
+    let refresh_url = format!("{origin}{}", wire.refresh);
+    let held = browser
+        .cookies_for(&refresh_url)
+        .await
+        .iter()
+        .find(|cookie| cookie["name"] == "jwt-refresh")
+        .and_then(|cookie| cookie["value"].as_str().map(str::to_owned))
+        .expect("the refresh cookie");
+    browser.click_button("Log out").await;
+    browser.wait_for_location("/login").await;
+    let after = browser
+        .poll("the logout's revocation", WAIT, || async {
+            let after = server.refresh(&wire, &held).await;
+            if after.status == 401 {
+                Ok(after)
+            } else {
+                Err(format!("{after:?}"))
+            }
+        })
+        .await;
+    eprintln!("after the logout, its refresh token: {after:?}");
 }
