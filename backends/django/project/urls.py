@@ -45,7 +45,18 @@ def simplejwt_urls() -> list:
 def rest_auth_urls() -> list:
     from dj_rest_auth.views import LogoutView
 
+    # Lossless rotation: dj-rest-auth's refresh view sets its serializer in code, so the
+    # package's version of the view takes its path, before dj-rest-auth's URLs
+    # (packages/simplejwt-lossless/README.md, "dj-rest-auth").
+    lossless = []
+    if settings.LOSSLESS_ROTATION:
+        from simplejwt_lossless.dj_rest_auth import LosslessCookieTokenRefreshView
+
+        lossless = [
+            path("api/auth/token/refresh/", LosslessCookieTokenRefreshView.as_view()),
+        ]
     return [
+        *lossless,
         path("api/auth/", include("dj_rest_auth.urls")),
         path(
             "api/auth/token/refresh/logout/",
