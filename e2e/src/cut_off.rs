@@ -9,11 +9,8 @@ use std::time::{Duration, Instant};
 use interceptor_server::test_hooks::LogEntry;
 use serde_json::json;
 
-use crate::hooks::{requests_to, Hooks, JWT_REFRESH};
+use crate::hooks::{requests_to, Hooks, WirePaths};
 use crate::now_ms;
-
-/// The refresh path as faults name it.
-const REFRESH_FAULT_PATH: &str = "v1/auth/jwt/refresh/";
 
 /// How often the test looks whether the held refresh has arrived.
 const POLL_EVERY: Duration = Duration::from_millis(20);
@@ -54,10 +51,12 @@ pub const DEFAULT_SEED: u64 = 20_261_201;
 
 /// Holds the next refresh's answer back for `hold` once the server has handled it. No other
 /// fault may be set meanwhile: [`wait_for_held_refresh`] waits for the list to empty.
-pub async fn hold_next_refresh(server: &Hooks, hold: Duration) {
+pub async fn hold_next_refresh(server: &Hooks, wire: &WirePaths, hold: Duration) {
+    // Faults name the path below `/api/`.
+    let path = wire.refresh.trim_start_matches("/api/");
     server
         .set_fault(json!({
-            "path": REFRESH_FAULT_PATH,
+            "path": path,
             "answer_delay_ms": hold.as_millis() as u64,
             "times": 1,
         }))
@@ -100,6 +99,8 @@ impl Departure {
 /// A refresh whose answer was held and the pages that went meanwhile.
 #[derive(Debug, Clone)]
 pub struct CutOff {
+    /// The refresh URL's path, as the request log has it.
+    pub refresh: &'static str,
     /// When the test saw the held refresh had arrived.
     pub seen_ms: u64,
     pub hold: Duration,
@@ -110,7 +111,7 @@ impl CutOff {
     /// The held refresh in the log: the one that had arrived and was not yet answered when the
     /// test saw it had arrived. Django logs it once its answer has left, so only after the hold.
     pub fn held<'a>(&self, log: &'a [LogEntry]) -> Option<&'a LogEntry> {
-        requests_to(log, JWT_REFRESH)
+        requests_to(log, self.refresh)
             .into_iter()
             .find(|entry| entry.at_ms <= self.seen_ms && self.seen_ms <= entry.done_ms)
     }
@@ -152,7 +153,7 @@ impl CutOff {
     /// The first refresh to arrive after the held one, once both are in the log.
     pub fn next_refresh<'a>(&self, log: &'a [LogEntry]) -> Option<&'a LogEntry> {
         let held = self.held(log)?;
-        requests_to(log, JWT_REFRESH)
+        requests_to(log, self.refresh)
             .into_iter()
             .filter(|entry| entry.at_ms > held.at_ms)
             .min_by_key(|entry| entry.at_ms)

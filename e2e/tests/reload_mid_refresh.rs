@@ -24,7 +24,7 @@ use fantoccini::wd::WindowHandle;
 use interceptor_e2e::cut_off::{
     hold_next_refresh, wait_for_held_refresh, CutOff, Departure, Random,
 };
-use interceptor_e2e::hooks::{describe, requests_to, JWT_REFRESH};
+use interceptor_e2e::hooks::{describe, requests_to};
 use interceptor_e2e::{Backend, Harness, Variant, WAIT};
 use interceptor_server::test_hooks::LogEntry;
 use serde_json::json;
@@ -94,7 +94,7 @@ async fn wait_for_a_later_refresh(h: &Harness, after: u64) -> Result<(), String>
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         let log = h.server.log().await;
-        let later: Vec<_> = requests_to(&log, JWT_REFRESH)
+        let later: Vec<_> = requests_to(&log, h.variant.wire().refresh)
             .into_iter()
             .filter(|entry| entry.at_ms > after)
             .collect();
@@ -112,7 +112,7 @@ async fn cut_refreshes_off(backend: Backend, lossless: bool) {
     let (mut random, seed) = Random::seeded_from_env("CUT_OFF_SEED");
     let repeats = repeats();
     let h = Harness::start_rotating(backend, lossless, ACCESS_TTL_MS).await;
-    let browser = &h.browser;
+    let (browser, wire) = (&h.browser, h.variant.wire());
     h.log_in_from_home().await;
     let mut keeper = browser.window().await;
     let background = browser.new_window(false).await;
@@ -141,7 +141,7 @@ async fn cut_refreshes_off(backend: Backend, lossless: bool) {
         };
         let hold = random.millis(1_200, 2_000);
         let linger = random.millis(50, 300);
-        hold_next_refresh(&h.server, hold).await;
+        hold_next_refresh(&h.server, &wire, hold).await;
         let seen_ms = wait_for_held_refresh(&h.server, HELD_WITHIN)
             .await
             .unwrap_or_else(|why| panic!("round {round}: {why}"));
@@ -152,6 +152,7 @@ async fn cut_refreshes_off(backend: Backend, lossless: bool) {
             Go::Close => Departure::of(browser.close_window()).await,
         };
         let cut_off = CutOff {
+            refresh: wire.refresh,
             seen_ms,
             hold,
             departures: vec![departure],
@@ -239,7 +240,7 @@ async fn cut_refreshes_off(backend: Backend, lossless: bool) {
     }
 
     let log = h.server.log().await;
-    let refreshes = requests_to(&log, JWT_REFRESH);
+    let refreshes = requests_to(&log, wire.refresh);
     let refused = refreshes.iter().filter(|entry| entry.status == 401).count();
     eprintln!(
         "cut off {backend:?} lossless={lossless} seed={seed}: {repeats} refreshes cut off \
@@ -287,4 +288,19 @@ async fn django_with_the_package_loses_no_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn django_without_the_package_loses_the_session() {
     cut_refreshes_off(DJANGO, false).await;
+}
+
+/// dj-rest-auth with the tokens in httpOnly cookies: a page that goes before the rotated
+/// refresh's answer (and its `Set-Cookie`) arrives leaves the browser the blacklisted cookie,
+/// as storage leaves the blacklisted token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_cookies_without_the_package_loses_the_session() {
+    cut_refreshes_off(Backend::Django(Variant::COOKIES), false).await;
+}
+
+/// The same with the package's dj-rest-auth view: the blacklisted cookie, presented within the
+/// reuse interval, gets the token that replaced it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_cookies_with_the_package_loses_no_session() {
+    cut_refreshes_off(Backend::Django(Variant::COOKIES), true).await;
 }

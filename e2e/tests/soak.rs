@@ -89,7 +89,7 @@ async fn force_a_cut_off(
     reloaded_at: &mut Vec<(usize, u64)>,
 ) -> Result<CutOff, String> {
     let hold = random.millis(FORCED_HOLD_MS.0, FORCED_HOLD_MS.1);
-    hold_next_refresh(&h.server, hold).await;
+    hold_next_refresh(&h.server, &h.variant.wire(), hold).await;
     let seen_ms = wait_for_held_refresh(&h.server, HELD_WITHIN).await?;
     tokio::time::sleep(random.millis(50, 250)).await;
     let mut order: Vec<usize> = (0..tabs.len()).collect();
@@ -110,6 +110,7 @@ async fn force_a_cut_off(
             .map_err(|page| format!("tab {tab} after a forced cut-off: {page}"))?;
     }
     Ok(CutOff {
+        refresh: h.variant.wire().refresh,
         seen_ms,
         hold,
         departures,
@@ -407,11 +408,19 @@ async fn three_tabs_and_forced_cut_offs_against_django_with_the_package() {
     .await;
 }
 
-/// dj-rest-auth with the tokens in httpOnly cookies: a rotated refresh cookie is stored by the
-/// browser, for every tab, whenever its answer's headers arrived before a reload cut it off.
+/// dj-rest-auth with the tokens in httpOnly cookies, stock rotation: as in storage mode, a
+/// refusal is allowed only where a reload cut a refresh off before its answer (and its
+/// `Set-Cookie`) arrived; `reload_mid_refresh.rs` forces that loss on this wire too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_tabs_under_rotation_against_django_cookies() {
     soak(Backend::Django(Variant::COOKIES), true, Rotation::Stock).await;
+}
+
+/// The same with the package's dj-rest-auth view and forced cut-offs: a blacklisted cookie the
+/// browser kept, presented within the reuse interval, gets the token that replaced it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_tabs_and_forced_cut_offs_against_django_cookies_with_the_package() {
+    soak(Backend::Django(Variant::COOKIES), true, Rotation::Lossless).await;
 }
 
 #[cfg(test)]
