@@ -8,7 +8,6 @@ use crate::api::client::{send, ApiClient};
 use crate::api::credentials::{Credentials, Registration};
 use crate::api::exchange::exchange;
 use crate::config::wire::Wire;
-use crate::config::TokenMode;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request::ApiRequest;
 use crate::http::response::ApiResponse;
@@ -201,42 +200,42 @@ async fn log_in(tab: &Rc<TabSession>, credentials: &Credentials) -> ApiResult<()
         .read_json(|json| LoginAnswer::from_json(json, &config.wire))?;
     let now = now_ms();
     let unusable = |e: crate::session::tokens::TokenError| ApiError::Decode(e.to_string());
-    let (tokens, mine) = match config.token_mode {
-        TokenMode::Storage if answer.refresh.is_empty() => {
-            return Err(ApiError::Decode(
-                "the login answer has no refresh token: the server keeps it in an httpOnly \
-                 cookie (dj-rest-auth's JWT_AUTH_HTTPONLY), which needs TokenMode::Cookies"
-                    .to_owned(),
-            ));
-        }
-        TokenMode::Storage => {
-            let tokens = Tokens::new(
-                answer.access,
-                answer.refresh,
-                now,
-                config.wire.refresh_token,
-            )
+    let mode = config.token_mode;
+    let (tokens, mine) = if mode.in_cookies() {
+        let lifetime = cookie_lifetime_ms(answer.refresh_expiration.as_deref(), &answer.access);
+        let shared = Tokens::in_cookies(&answer.access, lifetime, now).map_err(unusable)?;
+        // Only `RefreshCookie` keeps the access token (in this tab's memory).
+        let mine = mode
+            .access_in_memory()
+            .then(|| shared.with_access(answer.access, now))
+            .transpose()
             .map_err(unusable)?;
-            (tokens.clone(), Some(tokens))
-        }
-        mode => {
-            let lifetime = cookie_lifetime_ms(answer.refresh_expiration.as_deref(), &answer.access);
-            let shared = Tokens::in_cookies(&answer.access, lifetime, now).map_err(unusable)?;
-            // Only `RefreshCookie` keeps the access token (in this tab's memory).
-            let mine = (mode == TokenMode::RefreshCookie)
-                .then(|| shared.with_access(answer.access, now))
-                .transpose()
-                .map_err(unusable)?;
-            (shared, mine)
-        }
+        (shared, mine)
+    } else if answer.refresh.is_empty() {
+        return Err(ApiError::Decode(
+            "the login answer has no refresh token: the server keeps it in an httpOnly cookie \
+             (dj-rest-auth's JWT_AUTH_HTTPONLY), which needs TokenMode::Cookies (the `cookies` \
+             feature)"
+                .to_owned(),
+        ));
+    } else {
+        let tokens = Tokens::new(
+            answer.access,
+            answer.refresh,
+            now,
+            config.wire.refresh_token,
+        )
+        .map_err(unusable)?;
+        (tokens.clone(), Some(tokens))
     };
     let user = match answer.user {
         Some(user) => Some(user),
         None if config.load_user => {
             // The new token goes as a header, except where only its cookie may carry it.
-            let header = match config.token_mode {
-                TokenMode::Cookies => None,
-                _ => mine.as_ref().and_then(|tokens| tokens.access.clone()),
+            let header = if mode.access_in_cookie() {
+                None
+            } else {
+                mine.as_ref().and_then(|tokens| tokens.access.clone())
             };
             load_user(tab, header.as_deref()).await
         }
@@ -247,7 +246,7 @@ async fn log_in(tab: &Rc<TabSession>, credentials: &Credentials) -> ApiResult<()
         tokens,
         user,
     };
-    if let (TokenMode::RefreshCookie, Some(mine)) = (config.token_mode, mine) {
+    if let (true, Some(mine)) = (mode.access_in_memory(), mine) {
         tab.remember_access(&session.id, mine);
     }
     tab.as_writer(move |tab, latest| async move {

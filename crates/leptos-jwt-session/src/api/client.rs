@@ -13,7 +13,7 @@ use futures::future::LocalBoxFuture;
 use crate::api::exchange::exchange;
 use crate::api::refresh::{refresh_due, refresh_replacing};
 use crate::config::wire::RefreshOn;
-use crate::config::{AuthConfig, TokenMode};
+use crate::config::AuthConfig;
 use crate::http::error::{is_token_not_valid, ApiError, ApiResult};
 use crate::http::request::ApiRequest;
 use crate::http::response::ApiResponse;
@@ -212,7 +212,7 @@ fn unexpired_access_after(tab: &TabSession, error: ApiError) -> ApiResult<SentWi
     // nothing to go on with.
     let unexpired = tab.tokens().filter(|tokens| {
         tokens.access_expires_at > now_ms()
-            && (tokens.access.is_some() || tab.config.token_mode == TokenMode::Cookies)
+            && (tokens.access.is_some() || tab.config.token_mode.access_in_cookie())
     });
     match unexpired {
         Some(tokens) if error.is_transient() => Ok(SentWith {

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use crate::api::exchange::exchange;
-use crate::config::{AuthConfig, TokenMode};
+use crate::config::AuthConfig;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request::{object_of_strings, ApiRequest};
 use crate::http::response::ApiResponse;
@@ -23,7 +23,7 @@ use crate::session::tokens::Tokens;
 /// time before it expires; at once where this tab should hold one and does not (a tab opened
 /// in `TokenMode::RefreshCookie`).
 pub(crate) fn refresh_due_at(config: &AuthConfig, tokens: &Tokens) -> Option<f64> {
-    if config.token_mode == TokenMode::RefreshCookie && tokens.access.is_none() {
+    if config.token_mode.access_in_memory() && tokens.access.is_none() {
         return Some(now_ms());
     }
     tokens.access_refresh_due_at(config.refresh_lead_ms)
@@ -172,11 +172,10 @@ async fn store_refreshed(
                 .refreshed(answer.access.clone(), answer.refresh, now)
                 .map_err(unusable)?;
             // `RefreshCookie`: the new access token is this tab's alone, in memory.
-            let mine = match tab.config.token_mode {
-                TokenMode::RefreshCookie => {
-                    Some(shared.with_access(answer.access, now).map_err(unusable)?)
-                }
-                _ => None,
+            let mine = if tab.config.token_mode.access_in_memory() {
+                Some(shared.with_access(answer.access, now).map_err(unusable)?)
+            } else {
+                None
             };
             Ok((shared, mine, rotated))
         });

@@ -361,16 +361,42 @@ pub enum TokenMode {
     Storage,
     /// The refresh token in an httpOnly cookie; the access token in each tab's memory (a tab
     /// that opens, or reloads, refreshes through the cookie first).
+    #[cfg(feature = "cookies")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
     RefreshCookie,
-    /// Both tokens in httpOnly cookies: no token in the page at all. One refresh, through the
-    /// lock, renews the session for every tab.
+    /// Both tokens in httpOnly cookies: none kept in the page. One refresh, through the lock,
+    /// renews the session for every tab.
+    #[cfg(feature = "cookies")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
     Cookies,
 }
 
+// Without the `cookies` feature these are constants, so that the cookie modes' code is dead and
+// leaves an app's wasm (about 2 kB of gzip on a bare page).
+#[cfg_attr(not(feature = "cookies"), allow(clippy::unused_self))]
 impl TokenMode {
     /// Whether the refresh token is an httpOnly cookie.
     pub(crate) fn in_cookies(self) -> bool {
-        self != Self::Storage
+        #[cfg(feature = "cookies")]
+        return self != Self::Storage;
+        #[cfg(not(feature = "cookies"))]
+        return false;
+    }
+
+    /// Whether the access token is an httpOnly cookie too (`Cookies`).
+    pub(crate) fn access_in_cookie(self) -> bool {
+        #[cfg(feature = "cookies")]
+        return self == Self::Cookies;
+        #[cfg(not(feature = "cookies"))]
+        return false;
+    }
+
+    /// Whether each tab keeps its own access token in memory (`RefreshCookie`).
+    pub(crate) fn access_in_memory(self) -> bool {
+        #[cfg(feature = "cookies")]
+        return self == Self::RefreshCookie;
+        #[cfg(not(feature = "cookies"))]
+        return false;
     }
 }
 
@@ -415,12 +441,18 @@ fn wire_named(name: &str, prefix: Option<&str>) -> Result<Wire, PageConfigError>
 fn token_mode_named(name: &str) -> Result<TokenMode, PageConfigError> {
     match name {
         "storage" => Ok(TokenMode::Storage),
+        #[cfg(feature = "cookies")]
         "cookies" => Ok(TokenMode::Cookies),
+        #[cfg(feature = "cookies")]
         "refresh-cookie" => Ok(TokenMode::RefreshCookie),
         _ => Err(PageConfigError::Unknown {
             meta: "auth-token-mode",
             value: name.to_owned(),
-            known: "storage, cookies, refresh-cookie",
+            known: if cfg!(feature = "cookies") {
+                "storage, cookies, refresh-cookie"
+            } else {
+                "storage (cookies and refresh-cookie need the layer's `cookies` feature)"
+            },
         }),
     }
 }
@@ -485,12 +517,15 @@ mod tests {
             wire_named("dj_rest_auth", None).is_err(),
             "a typo is refused"
         );
+        #[cfg(feature = "cookies")]
         assert_eq!(token_mode_named("cookies"), Ok(TokenMode::Cookies));
+        #[cfg(not(feature = "cookies"))]
+        assert!(token_mode_named("cookies")
+            .expect_err("not built in")
+            .to_string()
+            .contains("`cookies` feature"));
         let refused = token_mode_named("cookie").expect_err("a typo");
-        assert!(
-            refused.to_string().contains("storage, cookies"),
-            "{refused}"
-        );
+        assert!(refused.to_string().contains("storage"), "{refused}");
     }
 
     #[test]
