@@ -217,6 +217,23 @@ async fn cookies_server_down_and_back() {
     h.finish().await;
 }
 
+/// The refresh cookie's `Set-Cookie` as the server sends it, from a login of the test's own over
+/// HTTP.
+async fn refresh_cookie_of_own_login(h: &Harness) -> String {
+    let own_login = h
+        .server
+        .post(
+            h.variant.wire().login,
+            &json!({ "username": DEMO_USERNAME, "password": DEMO_PASSWORD }),
+        )
+        .await;
+    assert_eq!(own_login.status, 200, "{own_login:?}");
+    own_login
+        .set_cookie("jwt-refresh")
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Under the README's refresh-cookie path, `/api/auth/`, "Log out" sends the refresh cookie to
 /// `logout/`, which blacklists it: the token the browser held is refused afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,15 +249,7 @@ async fn cookies_logout_revokes_under_the_recommended_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookies_logout_revokes_under_the_narrowed_path_with_logout_below_it() {
     let h = Harness::start_on(NARROWED_WITH_LOGOUT_BELOW).await;
-    let wire = h.variant.wire();
-    let own_login = h
-        .server
-        .post(
-            wire.login,
-            &json!({ "username": DEMO_USERNAME, "password": DEMO_PASSWORD }),
-        )
-        .await;
-    let set_cookie = own_login.set_cookie("jwt-refresh").unwrap_or_default();
+    let set_cookie = refresh_cookie_of_own_login(&h).await;
     assert!(
         set_cookie.contains("Path=/api/auth/token/refresh/"),
         "the refresh cookie goes to the refresh URL and below it alone: {set_cookie}"
@@ -264,16 +273,7 @@ async fn cookies_logout_revokes_under_the_narrowed_path_with_logout_below_it() {
 async fn cookies_narrowed_refresh_cookie_path_makes_logout_revoke_nothing() {
     let h = Harness::start_on(NARROWED_PATH).await;
     let wire = h.variant.wire();
-    // What the server sets: a login of the test's own, over HTTP.
-    let own_login = h
-        .server
-        .post(
-            wire.login,
-            &json!({ "username": DEMO_USERNAME, "password": DEMO_PASSWORD }),
-        )
-        .await;
-    assert_eq!(own_login.status, 200, "{own_login:?}");
-    let set_cookie = own_login.set_cookie("jwt-refresh").unwrap_or_default();
+    let set_cookie = refresh_cookie_of_own_login(&h).await;
     assert!(
         set_cookie.contains("Path=/api/auth/token/refresh/") && set_cookie.contains("HttpOnly"),
         "the refresh cookie goes to the refresh URL alone: {set_cookie}"
