@@ -360,6 +360,14 @@ async fn a_duplicated_session_storage_tab_does_not_share_the_refresh_token() {
         "the copy is not used"
     );
     assert!(original.store.is_authenticated_untracked());
+    // And it stays dropped when the original writes again (here, frames of one page, that
+    // write reaches the copy as a `storage` event).
+    assert_eq!(original.client.refresh().await, Ok(()));
+    sleep(200).await;
+    assert!(
+        !duplicate.store.is_authenticated_untracked(),
+        "the copy stays dropped when storage moves on"
+    );
     log_in_demo(&duplicate).await;
     assert_ne!(
         refresh_token(&duplicate.store),
