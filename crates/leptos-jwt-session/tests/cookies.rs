@@ -8,18 +8,15 @@
 
 mod support;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use futures::future::join_all;
 use leptos_jwt_session::testing;
 use leptos_jwt_session::{
-    use_auth_events, ApiBase, ApiError, ApiRequest, AuthConfig, AuthEvent, Credentials,
-    StorageKind, TokenMode, UserFields, Wire,
+    ApiBase, ApiError, ApiRequest, AuthConfig, Credentials, StorageKind, TokenMode, UserFields,
+    Wire,
 };
 use support::{
-    count, eventually, harness_with, hook_at, new_frame_window, reset, server_log_at, sleep,
-    statuses, Harness, Method, DEMO_PASSWORD, DEMO_USER,
+    count, eventually, harness_with, hook_at, new_frame_window, record_events, reset,
+    server_log_at, sleep, statuses, Harness, Method, DEMO_PASSWORD, DEMO_USER,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -85,15 +82,6 @@ async fn log_in(h: &Harness) {
         .log_in(&Credentials::new(DEMO_USER, DEMO_PASSWORD))
         .await
         .expect("login");
-}
-
-fn record_events(harness: &Harness) -> Rc<RefCell<Vec<AuthEvent>>> {
-    let events = Rc::new(RefCell::new(Vec::new()));
-    let log = events.clone();
-    harness
-        .owner
-        .with(|| use_auth_events(move |event| log.borrow_mut().push(event.clone())));
-    events
 }
 
 /// Every JWT in `text` whose payload says it is a refresh token.

@@ -6,14 +6,11 @@
 
 mod support;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::future::{select, Either};
 use leptos_jwt_session::testing;
-use leptos_jwt_session::{
-    use_auth_events, ApiError, AuthEvent, Connectivity, SessionEnd, StorageKind,
-};
+use leptos_jwt_session::{ApiError, AuthEvent, Connectivity, SessionEnd, StorageKind};
 use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -22,16 +19,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 fn this_window() -> web_sys::Window {
     web_sys::window().expect("window")
-}
-
-/// Every event of `harness`'s layer from now on.
-fn record_events(harness: &Harness) -> Rc<RefCell<Vec<AuthEvent>>> {
-    let events = Rc::new(RefCell::new(Vec::new()));
-    let log = events.clone();
-    harness
-        .owner
-        .with(|| use_auth_events(move |event| log.borrow_mut().push(event.clone())));
-    events
 }
 
 /// `work`, or `None` when it takes longer than `ms`.

@@ -12,8 +12,8 @@ use leptos_jwt_session::testing::{self, forget_stored_session};
 #[allow(unused_imports)]
 pub use leptos_jwt_session::DjoserUser;
 use leptos_jwt_session::{
-    provide_auth, ApiBase, ApiClient, ApiRequest, AuthConfig, AuthStore, Credentials,
-    SessionKeeper, StorageKind,
+    provide_auth, use_auth_events, ApiBase, ApiClient, ApiRequest, AuthConfig, AuthEvent,
+    AuthStore, Credentials, SessionKeeper, StorageKind,
 };
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
@@ -229,7 +229,16 @@ pub fn access_token(store: &AuthStore) -> Option<String> {
         .and_then(|tokens| tokens.access().map(str::to_owned))
 }
 
-/// A new, empty element at the end of the page's body, to mount an app or a component in.
+/// Every event of `harness`'s layer from now on.
+pub fn record_events(harness: &Harness) -> std::rc::Rc<std::cell::RefCell<Vec<AuthEvent>>> {
+    let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let log = events.clone();
+    harness
+        .owner
+        .with(|| use_auth_events(move |event| log.borrow_mut().push(event.clone())));
+    events
+}
+
 /// Puts the page at `path` (path and query) without loading anything: where a router mounted
 /// next starts.
 pub fn go_to(path: &str) {
@@ -241,6 +250,7 @@ pub fn go_to(path: &str) {
         .expect("url");
 }
 
+/// A new, empty element at the end of the page's body, to mount an app or a component in.
 pub fn new_container() -> web_sys::HtmlElement {
     let document = window().document().expect("document");
     let container: web_sys::HtmlElement = document
