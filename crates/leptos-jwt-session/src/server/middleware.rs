@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -17,6 +17,7 @@ use crate::http::api_base::ApiBase;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::response::ApiResponse;
 use crate::json::Json;
+use crate::platform::now_ms;
 use crate::server::session::ServerSession;
 use crate::session::tokens::Claims;
 
@@ -163,9 +164,7 @@ pub async fn session_cookies(
 /// Whether an access token has a while left by its own `exp` (the server shares the API's
 /// clock, near enough).
 fn fresh(access: &str) -> bool {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |elapsed| elapsed.as_secs_f64());
+    let now = now_ms() / 1000.0;
     Claims::decode(access).is_ok_and(|claims| claims.exp as f64 > now + LEAD_S)
 }
 

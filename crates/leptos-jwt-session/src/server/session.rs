@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::response::ApiResponse;
+use crate::platform::now_ms;
 use crate::server::middleware::Shared;
 use crate::session::snapshot::Snapshot;
 use crate::session::tokens::Claims;
@@ -76,9 +77,7 @@ impl ServerSession {
             .access
             .as_deref()
             .and_then(|access| Claims::decode(access).ok());
-        let now_s = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |elapsed| elapsed.as_secs_f64());
+        let now_s = now_ms() / 1000.0;
         Snapshot {
             known: true,
             logged_in: self.logged_in,
