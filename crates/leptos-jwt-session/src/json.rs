@@ -51,6 +51,13 @@ pub(crate) enum JsonError {
 const MAX_DEPTH: usize = 64;
 
 impl Json {
+    /// The JSON of `text`, or `null` where there is none or it does not parse (a stored user
+    /// written back as it came).
+    pub(crate) fn parse_or_null(text: Option<&str>) -> Self {
+        text.and_then(|text| Self::parse(text).ok())
+            .unwrap_or(Self::Null)
+    }
+
     /// Parses a whole text; anything after the value other than whitespace is an error.
     pub(crate) fn parse(text: &str) -> Result<Self, JsonError> {
         let mut parser = Parser {

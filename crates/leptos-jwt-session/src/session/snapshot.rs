@@ -31,11 +31,7 @@ impl Snapshot {
     /// The text written into the page.
     pub(crate) fn encode(&self) -> String {
         let ms = |value: Option<f64>| value.map_or(Json::Null, |ms| Json::from(ms as i64));
-        let user = self
-            .user
-            .as_deref()
-            .and_then(|user| Json::parse(user).ok())
-            .unwrap_or(Json::Null);
+        let user = Json::parse_or_null(self.user.as_deref());
         Json::object([
             ("known", Json::Bool(self.known)),
             ("logged_in", Json::Bool(self.logged_in)),

@@ -241,11 +241,7 @@ impl Session {
                 ]),
             ),
         };
-        let user = self
-            .user
-            .as_deref()
-            .and_then(|user| Json::parse(user).ok())
-            .unwrap_or(Json::Null);
+        let user = Json::parse_or_null(self.user.as_deref());
         Json::object([
             ("id", self.id.as_str().into()),
             (name, value),
