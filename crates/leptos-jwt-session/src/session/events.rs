@@ -100,6 +100,13 @@ pub enum RefreshReason {
 
 pub(crate) type Listener = Rc<dyn Fn(&AuthEvent)>;
 
+#[inline(never)]
+fn deliver(listeners: Vec<Listener>, event: &AuthEvent) {
+    for listener in listeners {
+        listener(event);
+    }
+}
+
 /// The subscribers of one auth layer.
 #[derive(Default)]
 pub(crate) struct EventHub {
@@ -110,20 +117,18 @@ pub(crate) struct EventHub {
 impl EventHub {
     /// Calls every subscriber with `event`. Builds the event only when someone listens.
     pub(crate) fn emit(&self, event: impl FnOnce() -> AuthEvent) {
-        // Cloned first: a listener may subscribe or unsubscribe while it runs.
-        let listeners: Vec<Listener> = self
-            .listeners
-            .borrow()
-            .iter()
-            .map(|(_, listener)| listener.clone())
-            .collect();
-        if listeners.is_empty() {
-            return;
+        if let Some(listeners) = self.listeners_now() {
+            deliver(listeners, &event());
         }
-        let event = event();
-        for listener in listeners {
-            listener(&event);
-        }
+    }
+
+    /// The subscribers as they are now (cloned: a listener may subscribe or unsubscribe while it
+    /// runs); `None` when nobody listens. Kept out of line, like [`deliver`]: `emit` is inlined
+    /// at some twenty call sites, most of them inside large futures.
+    #[inline(never)]
+    fn listeners_now(&self) -> Option<Vec<Listener>> {
+        let listeners = self.listeners.borrow();
+        (!listeners.is_empty()).then(|| listeners.iter().map(|(_, l)| l.clone()).collect())
     }
 
     /// A fresh id, unique in this hub (requests and subscriptions).
