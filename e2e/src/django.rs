@@ -59,6 +59,16 @@ impl DjangoServer {
                 format!("{}ms", interval.as_millis()),
             ]
         }));
+        Self::with_flags(flags).await
+    }
+
+    /// Starts Django on a free loopback port with `flags`: `scripts/django`'s (the reference
+    /// backend's) flags but `--bind`, for settings [`DjangoServer::start`] does not make.
+    ///
+    /// # Panics
+    ///
+    /// As [`DjangoServer::start`].
+    pub async fn with_flags(flags: Vec<String>) -> Self {
         let secret_key = random_secret_key();
         let (child, origin) = spawn("127.0.0.1:0", &flags, &secret_key).await;
         Self {

@@ -18,7 +18,8 @@ use hyper::Request;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use interceptor_e2e::hooks::{describe, requests_to, Hooks};
+use interceptor_e2e::django::DjangoServer;
+use interceptor_e2e::hooks::{describe, requests_to};
 use interceptor_e2e::{Browser, DEMO_PASSWORD, DEMO_USERNAME};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -145,9 +146,8 @@ fn keep_lines(
 struct Site {
     browser: Browser,
     origin: String,
-    django: Hooks,
+    django: DjangoServer,
     server: Process,
-    _django: Process,
 }
 
 impl Site {
@@ -169,26 +169,26 @@ impl Site {
             .unwrap_or_else(|error| panic!("no free port: {error}"));
         let origin = format!("http://127.0.0.1:{port}");
 
-        let mut django = Command::new("bash");
-        django
-            .arg(root.join("scripts/django"))
-            .args(["--bind", "127.0.0.1:0", "--test-hooks"])
-            .current_dir(&root);
+        let mut flags: Vec<String> = vec!["--test-hooks".into()];
         if let Some(ttl) = access_ttl {
-            django.args(["--access-ttl", &format!("{}ms", ttl.as_millis())]);
+            flags.extend(["--access-ttl".into(), format!("{}ms", ttl.as_millis())]);
         }
         if mode == Mode::Cookies {
-            django.args([
-                "--url-layout",
-                "dj-rest-auth",
-                "--cookie-csrf",
-                "--rotate-refresh-tokens",
-                "--blacklist-after-rotation",
-                "--csrf-trusted-origin",
-                &origin,
-            ]);
+            flags.extend(
+                [
+                    "--url-layout",
+                    "dj-rest-auth",
+                    "--cookie-csrf",
+                    "--rotate-refresh-tokens",
+                    "--blacklist-after-rotation",
+                    "--csrf-trusted-origin",
+                    &origin,
+                ]
+                .map(String::from),
+            );
         }
-        let (django_process, django_origin) = Process::start("Django", django).await;
+        let django = DjangoServer::with_flags(flags).await;
+        let django_origin = django.hooks().origin().to_owned();
 
         let mut server = Command::new(&binary);
         server
@@ -212,9 +212,8 @@ impl Site {
         Self {
             browser,
             origin,
-            django: Hooks::new(&django_origin),
             server,
-            _django: django_process,
+            django,
         }
     }
 
@@ -461,7 +460,7 @@ async fn cookies_a_burst_after_expiry_makes_one_refresh_from_the_browser_and_the
             .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
             .await;
         tokio::time::sleep(SHORT_ACCESS + Duration::from_millis(500)).await;
-        site.django.clear_log().await;
+        site.django.hooks().clear_log().await;
         site.browser
             .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
             .await;
@@ -471,7 +470,7 @@ async fn cookies_a_burst_after_expiry_makes_one_refresh_from_the_browser_and_the
         site.browser
             .wait_for_text("#burst-answers", "5 of 5 answered")
             .await;
-        let log = site.django.log().await;
+        let log = site.django.hooks().log().await;
         assert_eq!(
             requests_to(&log, COOKIE_REFRESH).len(),
             1,
@@ -489,7 +488,7 @@ async fn cookies_a_burst_after_expiry_makes_one_refresh_from_the_browser_and_the
     // the same expired access cookie.
     tokio::time::sleep(SHORT_ACCESS + Duration::from_millis(500)).await;
     let cookies = site.cookies().await;
-    site.django.clear_log().await;
+    site.django.hooks().clear_log().await;
     let url = format!("{}/", site.origin);
     let (a, b, c) = tokio::join!(
         get_page(&url, &cookies),
@@ -512,7 +511,7 @@ async fn cookies_a_burst_after_expiry_makes_one_refresh_from_the_browser_and_the
             page.set_cookies
         );
     }
-    let log = site.django.log().await;
+    let log = site.django.hooks().log().await;
     assert_eq!(
         requests_to(&log, COOKIE_REFRESH).len(),
         1,
@@ -547,7 +546,7 @@ async fn cookies_logout_ends_the_session_on_the_server_too() {
             "Django to answer the logout",
             Duration::from_secs(15),
             || async {
-                let log = site.django.log().await;
+                let log = site.django.hooks().log().await;
                 if requests_to(&log, COOKIE_LOGOUT).is_empty() {
                     Err(describe(&log))
                 } else {
@@ -558,13 +557,14 @@ async fn cookies_logout_ends_the_session_on_the_server_too() {
         .await;
     let refused = site
         .django
+        .hooks()
         .post(COOKIE_REFRESH, &json!({ "refresh": refresh }))
         .await;
     assert_eq!(
         refused.status,
         401,
         "the refresh token is revoked: {refused:?}\n{}",
-        describe(&site.django.log().await)
+        describe(&site.django.hooks().log().await)
     );
     assert_eq!(site.cookie("jwt-refresh").await, None);
 
