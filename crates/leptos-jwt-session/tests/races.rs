@@ -12,7 +12,7 @@ use futures::future::{select, Either};
 use leptos_jwt_session::testing;
 use leptos_jwt_session::{ApiError, AuthEvent, Connectivity, SessionEnd, StorageKind};
 use support::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -64,13 +64,12 @@ async fn stall_indexed_db(window: &web_sys::Window, database: &str, ms: u32) {
 
 /// The tab's stored state, as JSON, from `localStorage` of this origin.
 fn stored_text(key: &str) -> Option<String> {
-    this_window()
-        .local_storage()
-        .ok()
-        .flatten()?
-        .get_item(key)
-        .ok()
-        .flatten()
+    text_in(this_window().local_storage(), key)
+}
+
+/// What `storage` (`localStorage` or `sessionStorage`, as the window gives it) holds at `key`.
+fn text_in(storage: Result<Option<web_sys::Storage>, JsValue>, key: &str) -> Option<String> {
+    storage.ok().flatten()?.get_item(key).ok().flatten()
 }
 
 /// The value under `key` in the layer's IndexedDB store, read in `window`.
@@ -351,6 +350,21 @@ async fn held_lock_names() -> Vec<String> {
         .collect()
 }
 
+/// Waits until a Web Lock whose name ends with `suffix` is held, up to `ms`; false if none was.
+async fn eventually_held(ms: u32, suffix: &str) -> bool {
+    for _ in 0..ms / 20 {
+        if held_lock_names()
+            .await
+            .iter()
+            .any(|name| name.ends_with(suffix))
+        {
+            return true;
+        }
+        sleep(20).await;
+    }
+    false
+}
+
 /// Failed before: a tab started on a copy of another's `sessionStorage` (the browser's
 /// "Duplicate tab"; here two frames of one page, which share it) held the same refresh token
 /// under a lock of its own, so under rotation one of them was logged out at its next refresh.
@@ -370,30 +384,17 @@ async fn a_duplicated_session_storage_tab_does_not_share_the_refresh_token() {
     // a moment of the original's claim could be granted first (3 failures in 17 runs before
     // this wait).
     let key = testing::storage_key(&original.store).expect("key");
-    let stored = this_window()
-        .session_storage()
-        .ok()
-        .flatten()
-        .and_then(|storage| storage.get_item(&key).ok().flatten())
-        .expect("the session in sessionStorage");
+    let stored =
+        text_in(this_window().session_storage(), &key).expect("the session in sessionStorage");
     let stored: serde_json::Value = serde_json::from_str(&stored).expect("stored JSON");
     let id = stored["session"]["id"]
         .as_str()
         .expect("session id")
         .to_owned();
-    let claim = format!(".tab.{id}");
-    let mut claimed = false;
-    for _ in 0..50 {
-        claimed = held_lock_names()
-            .await
-            .iter()
-            .any(|name| name.ends_with(&claim));
-        if claimed {
-            break;
-        }
-        sleep(20).await;
-    }
-    assert!(claimed, "the original claims its session");
+    assert!(
+        eventually_held(1_000, &format!(".tab.{id}")).await,
+        "the original claims its session"
+    );
     let duplicate = session_tab(new_frame_window());
     assert!(
         eventually(1_000, || !duplicate.store.is_authenticated_untracked()).await,
