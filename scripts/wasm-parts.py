@@ -44,27 +44,10 @@ def parse(data):
         if kind == 2:
             imports = ws.imported_functions(payload)
         elif kind == 10:
-            count, pos = ws.leb(payload, 0)
-            for _ in range(count):
-                size, start = ws.leb(payload, pos)
-                bodies.append(payload[start : start + size])
-                pos = start + size
+            bodies = ws.code_bodies(payload)
         elif kind == 0:
-            length, pos = ws.leb(payload, 0)
-            if payload[pos : pos + length] != b"name":
-                continue
-            pos += length
-            while pos < len(payload):
-                sub = payload[pos]
-                size, pos = ws.leb(payload, pos + 1)
-                if sub == 1:
-                    count, p = ws.leb(payload, pos)
-                    for _ in range(count):
-                        index, p = ws.leb(payload, p)
-                        length, p = ws.leb(payload, p)
-                        names[index - imports] = payload[p : p + length].decode("utf-8", "replace")
-                        p += length
-                pos += size
+            names.update(ws.function_names(payload))
+    names = {index - imports: name for index, name in names.items() if index >= imports}
     return sections, bodies, names
 
 

@@ -99,6 +99,39 @@ def crate_of(name):
     return "(no name)"
 
 
+def code_bodies(payload):
+    """The code section's function bodies, in order, as bytes."""
+    bodies = []
+    count, pos = leb(payload, 0)
+    for _ in range(count):
+        size, start = leb(payload, pos)
+        bodies.append(payload[start : start + size])
+        pos = start + size
+    return bodies
+
+
+def function_names(payload):
+    """A custom section's function names by function index (imports first); {} if it is not the
+    name section."""
+    names = {}
+    length, pos = leb(payload, 0)
+    if payload[pos : pos + length] != b"name":
+        return names
+    pos += length
+    while pos < len(payload):
+        sub = payload[pos]
+        size, pos = leb(payload, pos + 1)
+        if sub == 1:
+            count, p = leb(payload, pos)
+            for _ in range(count):
+                index, p = leb(payload, p)
+                length, p = leb(payload, p)
+                names[index] = payload[p : p + length].decode("utf-8", "replace")
+                p += length
+        pos += size
+    return names
+
+
 def code_by_crate(path):
     data = open(path, "rb").read()
     imports = 0
@@ -109,29 +142,11 @@ def code_by_crate(path):
         if kind == 2:
             imports = imported_functions(payload)
         elif kind == 10:
-            count, pos = leb(payload, 0)
-            for _ in range(count):
-                size, start = leb(payload, pos)
-                bodies.append(size)
-                pos = start + size
+            bodies = [len(body) for body in code_bodies(payload)]
         elif kind == 11:
             data_bytes = len(payload)
         elif kind == 0:
-            length, pos = leb(payload, 0)
-            if payload[pos : pos + length] != b"name":
-                continue
-            pos += length
-            while pos < len(payload):
-                sub = payload[pos]
-                size, pos = leb(payload, pos + 1)
-                if sub == 1:
-                    count, p = leb(payload, pos)
-                    for _ in range(count):
-                        index, p = leb(payload, p)
-                        length, p = leb(payload, p)
-                        names[index] = payload[p : p + length].decode("utf-8", "replace")
-                        p += length
-                pos += size
+            names.update(function_names(payload))
     if not names:
         sys.exit(f"{path} has no name section: build it with scripts/named-wasm")
     per_crate = Counter()
